@@ -1,0 +1,74 @@
+"""cobra_gdel: learned, FBA-verified gene-deletion designs for growth-coupled production.
+
+Importing the package registers :meth:`cobra.Model.predict_deletions`.
+
+Examples
+--------
+>>> import cobra, cobra_gdel
+>>> model = cobra.io.load_model("textbook")
+>>> design = model.predict_deletions("succ_e")          # doctest: +SKIP
+>>> design.coupled                                        # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+from .coupling import (  # noqa: E402
+    CouplingChecker,
+    CouplingReport,
+    check_coupling,
+    clear_cache,
+    production_reaction,
+    protected_genes,
+)
+from .design import DeletionDesign  # noqa: E402
+from .exceptions import (  # noqa: E402
+    CheckpointError,
+    CobraGdelError,
+    InfeasibleModelError,
+    MissingInputError,
+    NoProductionRouteError,
+    SolverError,
+    UnknownGeneError,
+    UnknownTargetError,
+)
+
+# Imported on first use: they pull in the MILP code or torch.
+_LAZY = {
+    "search_deletions": "cobra_gdel.search",
+    "trim": "cobra_gdel.search",
+    "repair": "cobra_gdel.repair",
+    "predict_deletions": "cobra_gdel.predict",
+}
+
+__all__ = [
+    "CheckpointError", "CobraGdelError", "CouplingChecker", "CouplingReport", "DeletionDesign",
+    "InfeasibleModelError", "MissingInputError", "NoProductionRouteError", "SolverError",
+    "UnknownGeneError", "UnknownTargetError", "check_coupling", "clear_cache",
+    "predict_deletions", "production_reaction", "protected_genes", "repair",
+    "search_deletions", "trim",
+]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cobra_gdel' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+from . import _registry  # noqa: E402
+
+_registry.register()

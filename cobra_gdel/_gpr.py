@@ -1,0 +1,117 @@
+"""GPR rules as disjunctive normal form, and the reactions a deletion set disables.
+
+cobra stores each rule as a Python AST (``reaction.gpr.body``). Here a rule is
+turned once into DNF, a tuple of AND-terms (frozensets of gene ids): the
+reaction is active while at least one term has all of its genes present.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+from collections.abc import Iterable, Mapping
+
+logger = logging.getLogger(__name__)
+
+Term = frozenset  # frozenset[str]: genes that must all be present
+Rule = tuple  # tuple[Term, ...]: the reaction is active if any term is
+
+# A rule whose DNF would exceed this many terms is kept as its AST and
+# evaluated directly (only for the disabled-reaction check).
+_MAX_TERMS = 4096
+
+
+def _minimise(terms: Iterable[frozenset]) -> tuple[frozenset, ...]:
+    """Drop duplicate terms and terms that contain another term (absorption)."""
+    unique = sorted(set(terms), key=len)
+    kept: list[frozenset] = []
+    for term in unique:
+        if not any(other <= term for other in kept):
+            kept.append(term)
+    return tuple(kept)
+
+
+def _dnf(node: ast.AST) -> tuple[frozenset, ...]:
+    if isinstance(node, ast.Name):
+        return (frozenset((node.id,)),)
+    if isinstance(node, ast.BoolOp):
+        parts = [_dnf(value) for value in node.values]
+        if isinstance(node.op, ast.Or):
+            return _minimise(term for part in parts for term in part)
+        terms: tuple[frozenset, ...] = (frozenset(),)
+        for part in parts:
+            terms = _minimise(a | b for a in terms for b in part)
+            if len(terms) > _MAX_TERMS:
+                raise OverflowError("GPR rule too large for DNF")
+        return terms
+    if isinstance(node, ast.Expression):
+        return _dnf(node.body)
+    raise ValueError(f"unsupported GPR node {ast.dump(node)}")
+
+
+def rule_to_dnf(gpr) -> tuple[frozenset, ...] | None:
+    """Convert a cobra ``GPR`` into DNF.
+
+    Parameters
+    ----------
+    gpr : cobra.core.gene.GPR
+        The reaction's rule.
+
+    Returns
+    -------
+    tuple of frozenset or None
+        The AND-terms, ``()`` for a reaction without a rule, or None when the
+        DNF is too large to enumerate.
+    """
+    body = getattr(gpr, "body", None)
+    if body is None:
+        return ()
+    try:
+        return _dnf(body)
+    except OverflowError:
+        logger.warning("GPR rule %s has too many DNF terms; evaluating it directly.", gpr)
+        return None
+
+
+class RuleSet:
+    """The GPR rules of a model, compiled once for fast knock-out evaluation.
+
+    Parameters
+    ----------
+    model : cobra.Model
+        The model whose rules are compiled.
+    """
+
+    def __init__(self, model) -> None:
+        self.rules: dict[str, tuple[frozenset, ...]] = {}
+        self._ast: dict[str, object] = {}
+        gene_reactions: dict[str, list[str]] = {gene.id: [] for gene in model.genes}
+        for reaction in model.reactions:
+            terms = rule_to_dnf(reaction.gpr)
+            if terms is None:
+                self._ast[reaction.id] = reaction.gpr
+                genes = {g.id for g in reaction.genes}
+            elif not terms:
+                continue
+            else:
+                self.rules[reaction.id] = terms
+                genes = set().union(*terms)
+            for gene in genes:
+                gene_reactions.setdefault(gene, []).append(reaction.id)
+        self.gene_reactions: Mapping[str, tuple[str, ...]] = {
+            g: tuple(r) for g, r in gene_reactions.items()
+        }
+
+    def disabled(self, deleted: Iterable[str]) -> frozenset[str]:
+        """Reactions whose rule is false once the *deleted* genes are false."""
+        deleted = frozenset(deleted)
+        affected = {r for g in deleted for r in self.gene_reactions.get(g, ())}
+        out = []
+        for rid in affected:
+            terms = self.rules.get(rid)
+            if terms is not None:
+                if all(not term.isdisjoint(deleted) for term in terms):
+                    out.append(rid)
+            elif not self._ast[rid].eval(knockouts=deleted):
+                out.append(rid)
+        return frozenset(out)

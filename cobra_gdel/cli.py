@@ -1,0 +1,211 @@
+"""The ``cobra-gdel`` command line.
+
+Sub-commands: ``check``, ``search``, ``predict`` (designs on a model) and
+``train``, ``evaluate`` (predictors on a strategy data folder). Exit status: 0
+on success, 1 when the design or deletion set is not coupled, 2 on bad input
+or a failed solve (the message goes to standard error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+_READERS = {
+    ".xml": "read_sbml_model", ".sbml": "read_sbml_model", ".gz": "read_sbml_model",
+    ".json": "load_json_model", ".mat": "load_matlab_model",
+    ".yml": "load_yaml_model", ".yaml": "load_yaml_model",
+}
+
+
+def load_model(spec: str):
+    """Load *spec*: an SBML/JSON/MAT/YAML path or a name ``cobra.io.load_model`` knows."""
+    import cobra.io
+
+    path = Path(spec)
+    if path.exists():
+        suffix = path.suffixes[-2] if path.suffix == ".gz" and len(path.suffixes) > 1 else path.suffix
+        reader = _READERS.get(suffix.lower())
+        if reader is None:
+            raise ValueError(f"cannot tell the format of {spec!r} (use .xml, .json, .mat or .yml)")
+        return getattr(cobra.io, reader)(str(path))
+    if any(sep in spec for sep in ("/", "\\")) or path.suffix.lower() in _READERS:
+        raise FileNotFoundError(f"model file {spec!r} does not exist")
+    return cobra.io.load_model(spec)
+
+
+def _genes(text: str | None) -> list[str]:
+    return [g.strip() for g in (text or "").split(",") if g.strip()]
+
+
+def _emit_design(design, as_json: bool) -> int:
+    if as_json:
+        sys.stdout.write(json.dumps(design.to_dict(), indent=2) + "\n")
+    else:
+        sys.stdout.write(design.to_string() + "\n")
+    return 0 if design.coupled else 1
+
+
+def _cmd_check(args) -> int:
+    from .coupling import check_coupling
+
+    model = load_model(args.model)
+    report = check_coupling(model, args.target, _genes(args.delete), args.growth_lb,
+                            args.production_lb, solver=args.solver)
+    if args.json:
+        frame = report.to_frame().iloc[0].to_dict()
+        frame = {k: (v.item() if hasattr(v, "item") else v) for k, v in frame.items()}
+        frame["deletions"] = sorted(report.deletions)
+        sys.stdout.write(json.dumps(frame, indent=2) + "\n")
+    else:
+        sys.stdout.write(
+            f"{report.target} via {report.production_reaction} with {len(report.deletions)} "
+            f"deletion(s): {'COUPLED' if report.coupled else 'NOT coupled'}"
+            + (f" ({report.reason})" if report.reason else "") + "\n"
+            f"  growth rate     {report.growth_rate:.6g}\n"
+            f"  min production  {report.min_production:.6g}\n"
+            f"  max production  {report.max_production:.6g}\n")
+    return 0 if report.coupled else 1
+
+
+def _cmd_search(args) -> int:
+    from .search import search_deletions
+
+    model = load_model(args.model)
+    if args.solver:
+        model.solver = args.solver
+    design = search_deletions(model, args.target, growth_lb=args.growth_lb,
+                              production_lb=args.production_lb,
+                              max_iterations=args.max_iterations, time_limit=args.time_limit,
+                              minimize=args.minimize)
+    return _emit_design(design, args.json)
+
+
+def _cmd_predict(args) -> int:
+    from .predict import predict_deletions
+
+    model = load_model(args.model)
+    design = predict_deletions(model, args.target, smiles=args.smiles, sequences=args.fasta,
+                               growth_lb=args.growth_lb, production_lb=args.production_lb,
+                               minimize=args.minimize, device=args.device,
+                               time_limit=args.time_limit)
+    return _emit_design(design, args.json)
+
+
+def _dataset(args):
+    from .data import StrategyDataset
+
+    return StrategyDataset.from_folder(Path(args.data), model_id=args.model_id)
+
+
+def _cmd_train(args) -> int:
+    from .predictors import make_predictor
+
+    dataset = _dataset(args)
+    predictor = make_predictor(args.predictor, device=args.device).fit(dataset)
+    predictor.save(args.output)
+    sys.stdout.write(f"trained {args.predictor} on {dataset!r}; saved to {args.output}\n")
+    return 0
+
+
+def _cmd_evaluate(args) -> int:
+    from .evaluation import cross_validate, format_table
+
+    dataset = _dataset(args)
+    table = cross_validate(dataset, args.predictor, folds=args.folds, repeats=args.repeats,
+                           seed=args.seed, device=args.device, progress=not args.quiet)
+    sys.stdout.write(format_table(table) + "\n")
+    if args.output:
+        table.to_csv(args.output, index=False)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="cobra-gdel",
+        description="Learned, FBA-verified gene-deletion designs for growth-coupled production.")
+    parser.add_argument("--version", action="version", version=f"cobra_gdel {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log progress (-v) or details (-vv) to standard error")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def design_args(p, solver: bool = True):
+        p.add_argument("model", help="SBML/JSON/MAT/YAML file, or a name cobra.io.load_model "
+                                     "knows (e.g. textbook)")
+        p.add_argument("target", help="target metabolite id, e.g. succ_e")
+        p.add_argument("--growth-lb", type=float, default=0.001, help="default 0.001")
+        p.add_argument("--production-lb", type=float, default=0.001, help="default 0.001")
+        p.add_argument("--json", action="store_true", help="print JSON")
+        if solver:
+            p.add_argument("--solver", default=None,
+                           help="optlang solver (glpk, hybrid, cplex, gurobi); default: model's")
+
+    p = sub.add_parser("check", help="check whether deleting genes couples a target to growth")
+    design_args(p)
+    p.add_argument("--delete", default="", help="comma-separated gene ids, e.g. b0001,b0002")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("search", help="gDel_minRN MILP search for a coupled deletion set")
+    design_args(p)
+    p.add_argument("--minimize", action="store_true", help="trim to a minimal design")
+    p.add_argument("--max-iterations", type=int, default=10)
+    p.add_argument("--time-limit", type=float, default=None, help="seconds")
+    p.set_defaults(func=_cmd_search)
+
+    p = sub.add_parser("predict", help="predict deletions with the bundled predictor, verify "
+                                       "and repair")
+    design_args(p, solver=False)
+    p.add_argument("--smiles", default=None, help="SMILES of a target without a bundled one")
+    p.add_argument("--fasta", default=None, help="protein FASTA for genes without one")
+    p.add_argument("--minimize", action="store_true", help="trim to a minimal design")
+    p.add_argument("--device", default=None, help="cpu, cuda or auto (default cpu)")
+    p.add_argument("--time-limit", type=float, default=None, help="seconds for repair")
+    p.set_defaults(func=_cmd_predict)
+
+    def data_args(p):
+        p.add_argument("--data", required=True, help="folder with strategies.csv, "
+                                                     "proteins.fasta, smiles.tsv")
+        p.add_argument("--model-id", default=None, help="model id (default: folder name)")
+        p.add_argument("--predictor", default="deepgdel",
+                       choices=["prior", "bpm", "dnn", "deepgdel"])
+        p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+
+    p = sub.add_parser("train", help="fit a predictor on a whole strategy data folder")
+    data_args(p)
+    p.add_argument("--output", required=True, help="file to save the predictor to")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("evaluate", help="cross-validate a predictor over target metabolites")
+    data_args(p)
+    p.add_argument("--folds", type=int, default=10)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--output", default=None, help="CSV file: predictor,metric,mean,std")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_evaluate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    from .exceptions import CobraGdelError
+
+    args = _parser().parse_args(argv)
+    level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (CobraGdelError, ValueError, FileNotFoundError, KeyError) as exc:
+        sys.stderr.write(f"cobra-gdel {args.command}: error: {exc}\n")
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,427 @@
+"""Strategy tables, sequences, datasets, cross-validation splits and metrics.
+
+Nothing here imports cobra, optlang or torch: the module reads the three files of a
+strategy data folder (``strategies.csv``, ``proteins.fasta``, ``smiles.tsv``), bundles
+them in a :class:`StrategyDataset`, splits target metabolites for cross-validation and
+scores predicted probabilities with the metrics of the DeepGDel paper.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "data_dir",
+    "read_strategies",
+    "read_fasta",
+    "read_smiles",
+    "file_sha256",
+    "StrategyDataset",
+    "TargetKFold",
+    "target_folds",
+    "predetermined_genes",
+    "accuracy",
+    "target_macro_scores",
+    "target_auc",
+    "score_predictions",
+]
+
+_MODEL_IDS = ("e_coli_core", "iMM904", "iML1515")
+
+
+def data_dir(model_id: str | None = None) -> Path | None:
+    """Locate the strategy data folder (``COBRA_GDEL_DATA`` or ``../shared/data``).
+
+    Parameters
+    ----------
+    model_id : str, optional
+        A sub-folder (``"e_coli_core"``, ``"iMM904"``, ``"iML1515"``). When given,
+        the returned path is that model's folder.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The folder, or None when no data folder is found (callers skip or raise).
+    """
+    candidates = []
+    env = os.environ.get("COBRA_GDEL_DATA")
+    if env:
+        candidates.append(Path(env))
+    here = Path(__file__).resolve().parent.parent
+    candidates += [here.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
+    for root in candidates:
+        path = root / model_id if model_id else root
+        if path.is_dir():
+            return path
+    return None
+
+
+# ----------------------------------------------------------------------------- readers
+
+
+def read_strategies(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a ``strategies.csv`` table.
+
+    Parameters
+    ----------
+    path : str or path-like
+        CSV with a ``metabolite`` column and one 0/1 column per gene id
+        (1 = the gene is deleted in the target's strategy).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = metabolite ids (named ``metabolite``), columns = gene ids, dtype int8.
+
+    Raises
+    ------
+    ValueError
+        If the ``metabolite`` column is missing, a metabolite id is repeated, or a value
+        is not 0 or 1.
+    """
+    frame = pd.read_csv(path, dtype={"metabolite": str})
+    if "metabolite" not in frame.columns:
+        raise ValueError(f"{path}: no 'metabolite' column")
+    frame = frame.set_index("metabolite")
+    frame.columns = [str(c) for c in frame.columns]
+    if frame.index.has_duplicates:
+        dup = sorted(set(frame.index[frame.index.duplicated()]))
+        raise ValueError(f"{path}: repeated metabolite ids {dup[:5]}")
+    values = frame.to_numpy()
+    if frame.isna().to_numpy().any() or not np.isin(values, (0, 1)).all():
+        raise ValueError(f"{path}: strategy values must be 0 or 1")
+    return frame.astype(np.int8)
+
+
+def read_fasta(path: str | os.PathLike) -> dict[str, str]:
+    """Read protein sequences from a FASTA file with Biopython.
+
+    Parameters
+    ----------
+    path : str or path-like
+        FASTA file; the record id is the gene id.
+
+    Returns
+    -------
+    dict of str to str
+        Gene id to upper-case amino-acid sequence (a trailing ``*`` stop is removed).
+    """
+    from Bio import SeqIO
+
+    out: dict[str, str] = {}
+    for record in SeqIO.parse(str(path), "fasta"):
+        seq = str(record.seq).upper().rstrip("*")
+        if record.id in out:
+            logger.warning("%s: gene %s appears twice; keeping the first", path, record.id)
+            continue
+        out[record.id] = seq
+    return out
+
+
+def read_smiles(path: str | os.PathLike) -> dict[str, str | None]:
+    """Read a ``smiles.tsv`` table (columns ``metabolite`` and ``smiles``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        Tab-separated file; an empty ``smiles`` cell means no structure is known.
+
+    Returns
+    -------
+    dict of str to (str or None)
+        Metabolite id to SMILES string, or None where the SMILES is missing.
+    """
+    frame = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    if not {"metabolite", "smiles"} <= set(frame.columns):
+        raise ValueError(f"{path}: needs 'metabolite' and 'smiles' columns")
+    out: dict[str, str | None] = {}
+    for met, smi in zip(frame["metabolite"], frame["smiles"]):
+        smi = smi.strip()
+        out[met] = smi if smi else None
+    return out
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex SHA-256 digest of a file (used in bundled-model manifests)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ----------------------------------------------------------------------------- dataset
+
+
+@dataclass
+class StrategyDataset:
+    """Targets × genes deletion labels with the sequences a predictor needs.
+
+    Attributes
+    ----------
+    labels : pandas.DataFrame
+        Index = target metabolite ids, columns = gene ids, int8 (1 = deleted).
+    smiles : dict of str to (str or None)
+        SMILES per metabolite. May hold more metabolites than ``labels`` (unlabelled
+        targets, used for label-free pre-training and for bundled embeddings); None
+        marks an unknown structure.
+    sequences : dict of str to str
+        Protein sequence per gene id; genes without a known sequence are absent.
+    model_id : str or None
+        The genome-scale model the strategies belong to.
+    """
+
+    labels: pd.DataFrame
+    smiles: dict[str, str | None] = field(default_factory=dict)
+    sequences: dict[str, str] = field(default_factory=dict)
+    model_id: str | None = None
+
+    def __post_init__(self) -> None:
+        self.labels = self.labels.astype(np.int8)
+        self.labels.index = self.labels.index.astype(str)
+        self.labels.columns = self.labels.columns.astype(str)
+
+    @classmethod
+    def from_folder(cls, path: str | os.PathLike, model_id: str | None = None) -> StrategyDataset:
+        """Load ``strategies.csv``, ``proteins.fasta`` and ``smiles.tsv`` from a folder.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The model's data folder (``proteins.fasta`` and ``smiles.tsv`` are optional).
+        model_id : str, optional
+            Defaults to the folder's name.
+
+        Returns
+        -------
+        StrategyDataset
+        """
+        folder = Path(path)
+        strategies = folder / "strategies.csv"
+        if not strategies.is_file():
+            raise FileNotFoundError(f"{strategies} not found")
+        labels = read_strategies(strategies)
+        fasta, smi = folder / "proteins.fasta", folder / "smiles.tsv"
+        sequences = read_fasta(fasta) if fasta.is_file() else {}
+        smiles = read_smiles(smi) if smi.is_file() else {}
+        return cls(labels, smiles, sequences, model_id or folder.name)
+
+    @property
+    def targets(self) -> list[str]:
+        """Target metabolite ids (rows of :attr:`labels`)."""
+        return list(self.labels.index)
+
+    @property
+    def genes(self) -> list[str]:
+        """Gene ids (columns of :attr:`labels`)."""
+        return list(self.labels.columns)
+
+    @property
+    def n_targets(self) -> int:
+        """Number of labelled targets."""
+        return self.labels.shape[0]
+
+    def __len__(self) -> int:
+        return self.n_targets
+
+    def target_smiles(self, targets: Sequence[str] | None = None) -> list[str | None]:
+        """SMILES of each target (None where unknown)."""
+        return [self.smiles.get(t) for t in (self.targets if targets is None else targets)]
+
+    def subset(self, targets: Sequence[str] | np.ndarray) -> StrategyDataset:
+        """A dataset with only the given targets' labels.
+
+        Parameters
+        ----------
+        targets : sequence of str, or array of int
+            Target ids, or integer positions into :attr:`targets`.
+
+        Returns
+        -------
+        StrategyDataset
+            Same genes, sequences and SMILES table; labels restricted to *targets*.
+        """
+        arr = np.asarray(targets)
+        if arr.dtype.kind in "iu":
+            labels = self.labels.iloc[arr]
+        else:
+            missing = [t for t in arr if t not in self.labels.index]
+            if missing:
+                raise KeyError(f"targets not in the dataset: {missing[:5]}")
+            labels = self.labels.loc[list(arr)]
+        return StrategyDataset(labels.copy(), self.smiles, self.sequences, self.model_id)
+
+    def deletion_share(self) -> pd.Series:
+        """Fraction of targets whose strategy deletes each gene."""
+        return self.labels.mean(axis=0).astype(float)
+
+
+# ----------------------------------------------------------------------------- splits
+
+
+class TargetKFold:
+    """K-fold cross-validation over target metabolites (sklearn-style splitter).
+
+    Parameters
+    ----------
+    n_folds : int
+        Number of folds (≥ 2).
+    seed : int
+        Seed of the shuffle of targets before they are cut into folds.
+
+    Notes
+    -----
+    Every target is in exactly one test fold; a test fold's targets never appear in
+    the matching training indices, so no strategy of a test target is trained on.
+    """
+
+    def __init__(self, n_folds: int = 10, seed: int = 0) -> None:
+        if n_folds < 2:
+            raise ValueError("n_folds must be at least 2")
+        self.n_folds = n_folds
+        self.seed = seed
+
+    def get_n_splits(self) -> int:
+        """Number of folds."""
+        return self.n_folds
+
+    def split(self, n_targets: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield ``(train_idx, test_idx)`` integer arrays over ``range(n_targets)``."""
+        if n_targets < self.n_folds:
+            raise ValueError(f"{n_targets} targets cannot be cut into {self.n_folds} folds")
+        order = np.random.default_rng(self.seed).permutation(n_targets)
+        for test in np.array_split(order, self.n_folds):
+            mask = np.ones(n_targets, dtype=bool)
+            mask[test] = False
+            yield np.flatnonzero(mask), np.sort(test)
+
+
+def target_folds(
+    n_targets: int, n_folds: int = 10, seed: int = 0
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield ``(train_idx, test_idx)`` for K-fold CV over targets (see :class:`TargetKFold`)."""
+    yield from TargetKFold(n_folds, seed).split(n_targets)
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def predetermined_genes(labels: pd.DataFrame, low: float = 0.1, high: float = 0.9) -> list[str]:
+    """Genes deleted (share ≥ *high*) or kept (share ≤ *low*) in nearly every strategy.
+
+    Parameters
+    ----------
+    labels : pandas.DataFrame
+        Targets × genes 0/1 table; the share is taken over all its rows.
+    low, high : float
+        Share thresholds (inclusive).
+
+    Returns
+    -------
+    list of str
+        Gene ids, in column order. The evaluation leaves them out of the scores.
+    """
+    share = labels.mean(axis=0)
+    return list(labels.columns[(share >= high) | (share <= low)])
+
+
+def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Pooled accuracy over all (target, gene) pairs."""
+    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
+    return float(np.mean(y_true == y_pred)) if y_true.size else float("nan")
+
+
+def _macro_prf(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[float, float, float]:
+    """Macro (over classes 0 and 1) precision, recall, F1 of one target.
+
+    Matches ``sklearn.metrics.precision_recall_fscore_support(average="macro",
+    zero_division=0)``: classes are those present in *y_true* or *y_pred*.
+    """
+    classes = np.union1d(y_true, y_pred)
+    p, r, f = [], [], []
+    for c in classes:
+        tp = np.sum((y_pred == c) & (y_true == c))
+        pp, ap = np.sum(y_pred == c), np.sum(y_true == c)
+        prec = tp / pp if pp else 0.0
+        rec = tp / ap if ap else 0.0
+        p.append(prec)
+        r.append(rec)
+        f.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+    return float(np.mean(p)), float(np.mean(r)), float(np.mean(f))
+
+
+def target_macro_scores(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[float, float, float]:
+    """Per-target macro precision, recall and F1, each averaged over targets (rows)."""
+    y_true, y_pred = np.atleast_2d(y_true), np.atleast_2d(y_pred)
+    scores = np.array([_macro_prf(t, p) for t, p in zip(y_true, y_pred) if t.size])
+    if not len(scores):
+        return float("nan"), float("nan"), float("nan")
+    return tuple(float(x) for x in scores.mean(axis=0))  # type: ignore[return-value]
+
+
+def _auc(y_true: np.ndarray, score: np.ndarray) -> float:
+    """ROC AUC (Mann-Whitney, ties count one half) of one target."""
+    pos, neg = score[y_true == 1], score[y_true == 0]
+    ranks = pd.Series(np.concatenate([pos, neg])).rank(method="average").to_numpy()
+    n_pos, n_neg = len(pos), len(neg)
+    return float((ranks[:n_pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def target_auc(y_true: np.ndarray, score: np.ndarray) -> float:
+    """ROC AUC per target (row), averaged over targets whose row has both classes."""
+    y_true, score = np.atleast_2d(y_true), np.atleast_2d(score)
+    aucs = [_auc(t, s) for t, s in zip(y_true, score) if 0 < t.sum() < t.size]
+    return float(np.mean(aucs)) if aucs else float("nan")
+
+
+def score_predictions(
+    labels: pd.DataFrame,
+    proba: pd.DataFrame,
+    *,
+    exclude: Sequence[str] = (),
+    threshold: float = 0.5,
+) -> dict[str, float]:
+    """Score predicted deletion probabilities against true strategies.
+
+    Parameters
+    ----------
+    labels : pandas.DataFrame
+        Targets × genes, 0/1.
+    proba : pandas.DataFrame
+        Targets × genes, P(deleted); aligned to *labels* by index and columns.
+    exclude : sequence of str
+        Genes left out of the scores (the pre-determined ones).
+    threshold : float
+        A gene is predicted deleted when its probability is ≥ *threshold*.
+
+    Returns
+    -------
+    dict
+        ``accuracy`` (pooled), ``precision``, ``recall``, ``f1`` (per-target macro,
+        averaged over targets) and ``auc`` (per-target, averaged over targets with
+        both classes; NaN when none has).
+    """
+    genes = [g for g in labels.columns if g not in set(exclude)]
+    y = labels.loc[:, genes].to_numpy()
+    p = proba.loc[labels.index, genes].to_numpy(dtype=float)
+    if np.isnan(p).any():
+        raise ValueError("predicted probabilities contain NaN")
+    pred = (p >= threshold).astype(np.int8)
+    precision, recall, f1 = target_macro_scores(y, pred)
+    return {
+        "accuracy": accuracy(y, pred),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "auc": target_auc(y, p),
+    }
