@@ -335,6 +335,43 @@ class CouplingChecker:
         nan = float("nan")
         return (nan, nan) if low is None or high is None else (low, high)
 
+    def production_envelope(self, target, deletions: Iterable = (),
+                            points: int = 20) -> pd.DataFrame:
+        """Production range at fixed growth rates, from 0 to the maximal growth.
+
+        Parameters
+        ----------
+        target : str or cobra.Metabolite
+            The target metabolite.
+        deletions : iterable of str
+            Genes deleted (through the GPR rules).
+        points : int
+            Number of growth values.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``growth``, ``min_production``, ``max_production``; empty when
+            the deletions leave no feasible flux distribution.
+        """
+        if points < 2:
+            raise ValueError("points must be >= 2")
+        _rid, coefs = self.production(target)
+        self._apply(self.rules.disabled(self.validate_genes(deletions)))
+        top = self.lp.solve(self._growth, "max")
+        rows = []
+        if top is not None:
+            for growth in [max(0.0, top) * i / (points - 1) for i in range(points)]:
+                self.lp.set_constraint_bounds("growth_fix", growth, growth)
+                try:
+                    low = self.lp.solve(coefs, "min")
+                    high = self.lp.solve(coefs, "max") if low is not None else None
+                finally:
+                    self.lp.set_constraint_bounds("growth_fix", None, None)
+                if low is not None and high is not None:
+                    rows.append((growth, low, high))
+        return pd.DataFrame(rows, columns=["growth", "min_production", "max_production"])
+
     def require_production_route(self, target, growth_lb: float = GROWTH_LB,
                                  production_lb: float = PRODUCTION_LB) -> float:
         """Maximal production of *target* by the wild type with growth ≥ *growth_lb*.

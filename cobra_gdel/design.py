@@ -159,6 +159,21 @@ class DeletionDesign:
                 model.genes.get_by_id(gene).knock_out()
             yield model
 
+    def plot(self, ax=None, model=None, points: int = 20):
+        """Draw the production envelope of the wild type and of the design.
+
+        Growth rate on the x-axis, target production on the y-axis, with the
+        design's operating point (growth_rate, min_production) marked. Needs
+        matplotlib (the ``plot`` extra).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from .plotting import plot_design
+
+        return plot_design(self, model=self._require_model(model), ax=ax, points=points)
+
     # -- views ----------------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
         """One row per gene: probability, whether deleted, reactions it disables.

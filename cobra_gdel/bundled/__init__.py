@@ -1,0 +1,114 @@
+"""Bundled predictors: trained weights and learned embeddings shipped with the package.
+
+Each supported model has ``<model_id>.pt`` (a saved predictor, see
+:meth:`cobra_gdel.predictors.BasePredictor.save`) and ``<model_id>.json`` (its
+manifest: model id, gene ids, training-data hash, cross-validated metrics,
+package version). ``scripts/train_bundled.py`` rebuilds them.
+
+A model is matched to a bundled predictor by its id and by gene-id overlap, so
+that e.g. iJO1366 (which shares most b-numbers with iML1515) uses iML1515's.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..exceptions import CheckpointError, MissingInputError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["BundledPredictor", "available", "select", "load"]
+
+HERE = Path(__file__).resolve().parent
+#: Minimal share of a model's genes a bundled predictor must know to be chosen.
+MIN_OVERLAP = 0.5
+
+
+@dataclass(frozen=True)
+class BundledPredictor:
+    """A bundled predictor's manifest and weight file."""
+
+    model_id: str
+    path: Path
+    gene_ids: frozenset
+    manifest: dict
+
+    def overlap(self, gene_ids) -> float:
+        """Share of *gene_ids* this predictor has an embedding for."""
+        gene_ids = set(gene_ids)
+        return len(gene_ids & self.gene_ids) / max(1, len(gene_ids))
+
+
+@functools.lru_cache(maxsize=None)
+def available(folder: Path = HERE) -> tuple[BundledPredictor, ...]:
+    """The bundled predictors found in *folder* (manifests with their weight files)."""
+    out = []
+    for manifest_path in sorted(Path(folder).glob("*.json")):
+        try:
+            manifest = json.loads(manifest_path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise CheckpointError(f"bundled manifest {manifest_path} is unreadable: {exc}") from exc
+        weights = manifest_path.with_suffix(".pt")
+        if not weights.exists():
+            logger.warning("bundled manifest %s has no weight file; ignored", manifest_path.name)
+            continue
+        out.append(BundledPredictor(manifest.get("model_id", manifest_path.stem), weights,
+                                    frozenset(manifest.get("gene_ids", ())), manifest))
+    return tuple(out)
+
+
+def select(model, name: str = "auto") -> BundledPredictor:
+    """Choose the bundled predictor for *model*.
+
+    Parameters
+    ----------
+    model : cobra.Model
+        The model designs are made for.
+    name : str
+        ``"auto"`` (by model id, then by gene-id overlap) or a bundled model id.
+
+    Raises
+    ------
+    MissingInputError
+        When no bundled predictor fits, naming the best candidate and what to pass.
+    """
+    bundled = available()
+    if not bundled:
+        raise MissingInputError("no bundled predictors are installed with cobra_gdel")
+    genes = [g.id for g in model.genes]
+    if name != "auto":
+        for item in bundled:
+            if item.model_id.lower() == name.lower():
+                return item
+        raise MissingInputError(f"no bundled predictor named {name!r}; available: "
+                                f"{[b.model_id for b in bundled]}")
+    scored = sorted(bundled, key=lambda b: (b.model_id.lower() == (model.id or "").lower(),
+                                            b.overlap(genes)), reverse=True)
+    best = scored[0]
+    share = best.overlap(genes)
+    if share >= MIN_OVERLAP:
+        logger.info("using the bundled %s predictor for model %r (gene overlap %.0f %%)",
+                    best.model_id, model.id, 100 * share)
+        return best
+    raise MissingInputError(
+        f"no bundled predictor fits model {model.id!r}: the best, {best.model_id}, knows "
+        f"{100 * share:.0f} % of its genes (need {100 * MIN_OVERLAP:.0f} %). Train one with "
+        "`cobra-gdel train` and pass predictor=<file or fitted predictor>.")
+
+
+@functools.lru_cache(maxsize=None)
+def _load(path: str, device: str | None):
+    from ..predictors import load_predictor
+
+    logger.info("loading predictor %s on %s", path, device or "cpu")
+    return load_predictor(path, device=device)
+
+
+def load(item: BundledPredictor | str | Path, device: str | None = None):
+    """Load a bundled predictor (or a saved predictor file) once per process and device."""
+    path = item.path if isinstance(item, BundledPredictor) else Path(item)
+    return _load(str(path), device)
