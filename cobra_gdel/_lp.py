@@ -130,7 +130,24 @@ class FluxProblem:
         problem.update()
         self._objective_coefs: dict[str, float] = {}
         _set_time_limit(problem, self.time_limit)
+        self._glpk = interface.__name__ == "optlang.glpk_interface"
         self.problem = problem
+        if self._glpk:
+            import swiglpk
+
+            # Warm starts after bound changes: the dual simplex (GLPK falls back to the
+            # primal one by itself). The primal simplex warm-started across very different
+            # deletion sets reported wrong optima here (iMM904, iML1515 strategies).
+            problem.configuration._smcp.meth = swiglpk.GLP_DUALP
+        self._scale()
+
+    def _scale(self) -> None:
+        """Scale the GLPK matrix (again after a structural change; optlang would do it
+        before every solve, which costs more than the solve itself)."""
+        if self._glpk:
+            import swiglpk
+
+            swiglpk.glp_scale_prob(self.problem.problem, swiglpk.GLP_SF_AUTO)
 
     def _add_constraint(self, problem, name, coefs, lb, ub) -> None:
         constraint = self.interface.Constraint(Zero, lb=lb, ub=ub, name=name)
@@ -156,12 +173,14 @@ class FluxProblem:
                 self.problem.add(constraint)
                 self.problem.update()
             constraint.set_linear_coefficients({var: coef})
+        self._scale()
 
     def add_constraint(self, name: str, coefs: Mapping[str, float],
                        lb: float | None = None, ub: float | None = None) -> None:
         """Add a linear constraint over reaction fluxes (kept across rebuilds)."""
         self.extra_constraints.append((name, dict(coefs), lb, ub))
         self._add_constraint(self.problem, name, coefs, lb, ub)
+        self._scale()
 
     def set_constraint_bounds(self, name: str, lb: float | None, ub: float | None) -> None:
         """Change the bounds of a constraint made by :meth:`add_constraint`."""
@@ -212,12 +231,11 @@ class FluxProblem:
             elif attempt == "fresh problem":
                 logger.warning("LP status %r after a fresh basis; rebuilding the problem.",
                                status)
-                self.rebuilds += 1
-                self._build()
+                self.rebuild()
             self._set_objective(coefs, direction)
             status = self._optimize()
             if status == OPTIMAL:
-                return self.problem.objective.value
+                return self.objective_value()
             if status == INFEASIBLE and attempt != "warm":
                 return None
         raise SolverError(
@@ -238,12 +256,46 @@ class FluxProblem:
     def _optimize(self) -> str:
         start = time.perf_counter()
         try:
-            status = self.problem.optimize()
+            status = self._fast_simplex() if self._glpk else self.problem.optimize()
         except Exception as exc:  # solver libraries raise their own types
             logger.info("solver raised %s: %s", type(exc).__name__, exc)
             return "error"
         logger.debug("LP solved in %.4f s: %s", time.perf_counter() - start, status)
         return status
+
+    def _fast_simplex(self) -> str:
+        """GLPK simplex without optlang's per-solve re-scaling (scaled once per build)."""
+        problem = self.problem
+        run = getattr(problem, "_run_glp_simplex", None)
+        if run is None:  # a future optlang without the private helper
+            return problem.optimize()
+        problem.update()
+        import swiglpk
+
+        # A fresh LU factorisation of the warm-start basis: GLPK's updated factors drift
+        # over many bound changes, and the dual simplex then reported wrong optima here.
+        if swiglpk.glp_bf_exists(problem.problem) and swiglpk.glp_factorize(problem.problem) != 0:
+            swiglpk.glp_std_basis(problem.problem)
+        status = run()
+        problem._status = status
+        return status
+
+    def objective_value(self) -> float:
+        """The optimal objective value of the last solve."""
+        if self._glpk:
+            import swiglpk
+
+            return swiglpk.glp_get_obj_val(self.problem.problem)
+        return self.problem.objective.value
+
+    def rebuild(self) -> None:
+        """Build the problem afresh (same bounds, constraints and objective)."""
+        self.rebuilds += 1
+        self._build()
+
+    def reset_basis(self) -> None:
+        """Forget the warm-start basis (the next solve starts cold)."""
+        self._fresh_basis()
 
     def _fresh_basis(self) -> None:
         if "glpk" in self.interface.__name__:

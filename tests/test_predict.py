@@ -1,0 +1,141 @@
+"""model.predict_deletions: bundled predictor → verify → repair, end to end."""
+
+from __future__ import annotations
+
+import warnings
+
+import cobra
+import pytest
+import torch
+
+import cobra_gdel
+from cobra_gdel import _registry, bundled
+from cobra_gdel.exceptions import (
+    MissingInputError,
+    NoProductionRouteError,
+    UnknownTargetError,
+)
+from cobra_gdel.predict import predict_deletions
+
+from .conftest import model_state
+
+
+@pytest.fixture(scope="module")
+def succ(textbook_module):
+    return textbook_module.predict_deletions("succ_e")
+
+
+@pytest.fixture(scope="module")
+def textbook_module():
+    return cobra.io.load_model("textbook")
+
+
+def test_bundled_predictors_are_installed():
+    ids = {b.model_id for b in bundled.available()}
+    assert {"e_coli_core", "iMM904", "iML1515"} <= ids
+    for item in bundled.available():
+        manifest = item.manifest
+        assert manifest["model_id"] == item.model_id
+        assert len(manifest["gene_ids"]) > 100
+        assert len(manifest["training_data_sha256"]) == 64
+        assert item.path.stat().st_size < 8 * 2**20
+
+
+def test_textbook_succinate_end_to_end(succ, textbook_module):
+    assert succ.coupled and succ.status == "coupled"
+    assert succ.method.startswith("predict")
+    assert succ.probabilities is not None
+    assert set(succ.probabilities.index) == {g.id for g in textbook_module.genes}
+    assert succ.probabilities.drop("s0001").between(0, 1).all()
+    assert "s0001" not in succ.deletions
+    assert {"predict", "repair", "verify"} <= set(succ.timings)
+    again = cobra_gdel.check_coupling(textbook_module, "succ_e", succ.deletions)
+    assert again.coupled
+    assert again.growth_rate == pytest.approx(succ.growth_rate, rel=1e-6)
+    assert again.min_production == pytest.approx(succ.min_production, rel=1e-6)
+
+
+def test_model_unchanged_and_same_answer_twice(textbook_module, succ):
+    before = model_state(textbook_module)
+    second = predict_deletions(textbook_module, "succ_e")
+    assert model_state(textbook_module) == before
+    assert second.deletions == succ.deletions
+    assert second.probabilities.equals(succ.probabilities)
+
+
+def test_minimize(textbook_module):
+    design = textbook_module.predict_deletions("succ_e", minimize=True)
+    assert design.coupled
+    checker = cobra_gdel.coupling.CouplingChecker(textbook_module)
+    for gene in design.deletions:
+        assert not checker.check("succ_e", design.deletions - {gene}).coupled, gene
+
+
+def test_function_and_method_agree(textbook_module, succ):
+    assert cobra_gdel.predict_deletions(textbook_module, "succ_e") == succ
+
+
+def test_registration_warns_instead_of_overwriting():
+    class Other(cobra.Model):
+        def predict_deletions(self):  # someone else's method
+            return "theirs"
+
+    with pytest.warns(UserWarning, match="did not overwrite"):
+        assert _registry.register(Other) is False
+    assert Other("x").predict_deletions() == "theirs"
+
+    class Plain(cobra.Model):
+        pass
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _registry.register(Plain) is True  # ours again: no warning
+
+
+def test_unknown_target(textbook_module):
+    with pytest.raises(UnknownTargetError, match="succ_e"):
+        textbook_module.predict_deletions("succ_x")
+
+
+def test_no_production_route(fresh_textbook):
+    with fresh_textbook as model:
+        model.reactions.EX_succ_e.upper_bound = 0.0
+        with pytest.raises(NoProductionRouteError):
+            model.predict_deletions("succ_e")
+
+
+def test_invalid_smiles(fresh_textbook):
+    model = fresh_textbook
+    met = cobra.Metabolite("newmet_c", compartment="c")
+    model.add_metabolites([met])
+    model.reactions.SUCDi.add_metabolites({met: 0.0001})  # a trace by-product: producible
+    with pytest.raises(ValueError, match="newmet_c"):
+        model.predict_deletions("newmet_c", smiles="C1CC(")
+    with pytest.raises(MissingInputError, match="smiles="):
+        model.predict_deletions("newmet_c")
+
+
+def test_fasta_missing_genes(fresh_textbook, tmp_path):
+    model = fresh_textbook
+    gene_rule = model.reactions.PGK.gene_reaction_rule
+    model.reactions.PGK.gene_reaction_rule = f"({gene_rule}) or newgene1"
+    fasta = tmp_path / "partial.fasta"
+    fasta.write_text(">othergene\nMKTAYIAKQR\n")
+    with pytest.raises(MissingInputError, match="newgene1"):
+        model.predict_deletions("succ_e", sequences=str(fasta))
+    with pytest.raises(MissingInputError, match="sequences="):
+        model.predict_deletions("succ_e")
+    design = model.predict_deletions("succ_e", sequences={"newgene1": "MKTAYIAKQRQISFVKSHFSRQ"})
+    assert design.coupled and "newgene1" in design.probabilities.index
+
+
+def test_unknown_device(textbook_module):
+    with pytest.raises(ValueError, match="device"):
+        textbook_module.predict_deletions("succ_e", device="tpu")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+def test_cuda_matches_cpu(textbook_module, succ):
+    design = textbook_module.predict_deletions("succ_e", device="cuda")
+    assert design.coupled
+    assert (design.probabilities - succ.probabilities).abs().max() < 1e-4
