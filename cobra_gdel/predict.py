@@ -85,6 +85,20 @@ def _annotation_smiles(metabolite) -> str | None:
     return None
 
 
+def _same_compound(metabolite_id: str, known: Iterable[str]) -> str | None:
+    """A known id of the same compound in another compartment (BiGG ``<base>_<comp>``).
+
+    The metabolite encoder sees only the structure, which does not depend on the
+    compartment, so that embedding is exact for *metabolite_id*.
+    """
+    base, sep, _comp = metabolite_id.rpartition("_")
+    if not sep:
+        return None
+    same = sorted(k for k in known if k.rpartition("_")[0] == base)
+    preferred = [k for k in same if k.endswith(("_c", "_e", "_p"))]
+    return (preferred or same or [None])[0]
+
+
 def _sequences(sequences) -> dict[str, str] | None:
     if sequences is None:
         return None
@@ -189,13 +203,18 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     start = time.perf_counter()
     fitted = resolve_predictor(model, predictor, device)
     known_targets = getattr(fitted, "metabolites_", None)
+    query = metabolite.id
     if known_targets is not None and metabolite.id not in set(known_targets) and smiles is None:
         smiles = _annotation_smiles(metabolite)
-        if smiles is None:
+        alias = _same_compound(metabolite.id, known_targets) if smiles is None else None
+        if alias is not None:
+            logger.info("using the embedding of %s (same compound) for %s", alias, metabolite.id)
+            query = alias
+        elif smiles is None:
             raise MissingInputError(
-                f"the predictor has no embedding for {metabolite.id} and its annotation has no "
-                "SMILES or InChI: pass smiles='...' (e.g. predict_deletions(model, "
-                f"'{metabolite.id}', smiles='OC(=O)CCC(O)=O'))")
+                f"the predictor has no embedding for {metabolite.id} (in any compartment) and "
+                "its annotation has no SMILES or InChI: pass its structure, e.g. "
+                f"predict_deletions(model, '{metabolite.id}', smiles='<SMILES>')")
     seqs = _sequences(sequences)
     genes, missing = _scored_genes(model, fitted, seqs, excluded)
     if missing:
@@ -204,8 +223,7 @@ def predict_deletions(model, target, *, smiles: str | None = None,
             f"{len(missing)} gene(s) of {model.id!r} have no embedding in the predictor and "
             f"{where} them: {missing[:10]}{' ...' if len(missing) > 10 else ''}; pass "
             "sequences=<FASTA path or dict gene id -> protein sequence> covering them")
-    probabilities = fitted.predict_proba(metabolite.id, smiles=smiles, sequences=seqs,
-                                         genes=genes)
+    probabilities = fitted.predict_proba(query, smiles=smiles, sequences=seqs, genes=genes)
     probabilities = probabilities.reindex([g.id for g in model.genes]).rename(metabolite.id)
     probabilities.index.name = "gene"
     predict_seconds = time.perf_counter() - start

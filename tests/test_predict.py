@@ -37,7 +37,8 @@ def test_bundled_predictors_are_installed():
         manifest = item.manifest
         assert manifest["model_id"] == item.model_id
         assert len(manifest["gene_ids"]) > 100
-        assert len(manifest["training_data_sha256"]) == 64
+        assert len(manifest["trained_on"]["strategies_sha256"]) == 64
+        assert manifest["cv_metrics"]["accuracy"]["mean"] > 0.5
         assert item.path.stat().st_size < 8 * 2**20
 
 
