@@ -109,7 +109,8 @@ def _cmd_train(args) -> int:
     dataset = _dataset(args)
     predictor = make_predictor(args.predictor, device=args.device).fit(dataset)
     predictor.save(args.output)
-    sys.stdout.write(f"trained {args.predictor} on {dataset!r}; saved to {args.output}\n")
+    sys.stdout.write(f"trained {args.predictor} on {dataset.n_targets} targets x "
+                     f"{len(dataset.genes)} genes of {dataset.model_id}; saved to {args.output}\n")
     return 0
 
 
@@ -174,7 +175,7 @@ def _parser() -> argparse.ArgumentParser:
                                                      "proteins.fasta, smiles.tsv")
         p.add_argument("--model-id", default=None, help="model id (default: folder name)")
         p.add_argument("--predictor", default="deepgdel",
-                       choices=["prior", "bpm", "dnn", "deepgdel"])
+                       help="prior, bpm, dnn, deepgdel, deepgdel_res or knn (default deepgdel)")
         p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
 
     p = sub.add_parser("train", help="fit a predictor on a whole strategy data folder")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,11 +29,13 @@ __all__ = [
     "StrategyDataset",
     "TargetKFold",
     "target_folds",
+    "structure_groups",
     "predetermined_genes",
     "accuracy",
     "target_macro_scores",
     "target_auc",
     "score_predictions",
+    "toy_dataset",
 ]
 
 _MODEL_IDS = ("e_coli_core", "iMM904", "iML1515")
@@ -191,6 +193,11 @@ class StrategyDataset:
         self.labels.index = self.labels.index.astype(str)
         self.labels.columns = self.labels.columns.astype(str)
 
+    def __repr__(self) -> str:
+        return (f"StrategyDataset({self.model_id!r}: {self.n_targets} targets x "
+                f"{len(self.genes)} genes, {len(self.sequences)} sequences, "
+                f"{sum(1 for v in self.smiles.values() if v)} SMILES)")
+
     @classmethod
     def from_folder(cls, path: str | os.PathLike, model_id: str | None = None) -> StrategyDataset:
         """Load ``strategies.csv``, ``proteins.fasta`` and ``smiles.tsv`` from a folder.
@@ -295,22 +302,67 @@ class TargetKFold:
         """Number of folds."""
         return self.n_folds
 
-    def split(self, n_targets: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Yield ``(train_idx, test_idx)`` integer arrays over ``range(n_targets)``."""
-        if n_targets < self.n_folds:
-            raise ValueError(f"{n_targets} targets cannot be cut into {self.n_folds} folds")
-        order = np.random.default_rng(self.seed).permutation(n_targets)
-        for test in np.array_split(order, self.n_folds):
+    def split(
+        self, n_targets: int, groups: Sequence | None = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield ``(train_idx, test_idx)`` integer arrays over ``range(n_targets)``.
+
+        Parameters
+        ----------
+        n_targets : int
+        groups : sequence, optional
+            One label per target; targets with the same label are always in the same
+            fold (e.g. the canonical SMILES, so that one compound's compartment variants
+            ``x_c``/``x_e`` never sit on both sides). Groups are shuffled, then assigned
+            largest first to the currently smallest fold.
+        """
+        if groups is None:
+            if n_targets < self.n_folds:
+                raise ValueError(f"{n_targets} targets cannot be cut into {self.n_folds} folds")
+            order = np.random.default_rng(self.seed).permutation(n_targets)
+            test_sets = np.array_split(order, self.n_folds)
+        else:
+            labels = np.asarray(groups, dtype=object)
+            if len(labels) != n_targets:
+                raise ValueError("groups must have one label per target")
+            uniq = list(dict.fromkeys(labels.tolist()))
+            if len(uniq) < self.n_folds:
+                raise ValueError(f"{len(uniq)} groups cannot be cut into {self.n_folds} folds")
+            rng = np.random.default_rng(self.seed)
+            members = [np.flatnonzero(labels == u) for u in uniq]
+            order = rng.permutation(len(members))
+            order = sorted(order, key=lambda i: -len(members[i]))  # stable: ties keep the shuffle
+            folds: list[list[int]] = [[] for _ in range(self.n_folds)]
+            for i in order:
+                smallest = min(range(self.n_folds), key=lambda f: len(folds[f]))
+                folds[smallest].extend(members[i].tolist())
+            test_sets = [np.array(f, dtype=int) for f in folds]
+        for test in test_sets:
             mask = np.ones(n_targets, dtype=bool)
             mask[test] = False
             yield np.flatnonzero(mask), np.sort(test)
 
 
 def target_folds(
-    n_targets: int, n_folds: int = 10, seed: int = 0
+    n_targets: int, n_folds: int = 10, seed: int = 0, groups: Sequence | None = None
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(train_idx, test_idx)`` for K-fold CV over targets (see :class:`TargetKFold`)."""
-    yield from TargetKFold(n_folds, seed).split(n_targets)
+    yield from TargetKFold(n_folds, seed).split(n_targets, groups)
+
+
+def structure_groups(dataset: StrategyDataset) -> list[str]:
+    """One group label per target: its canonical SMILES, or its own id when it has none.
+
+    Many targets are one compound in several compartments (``x_c``, ``x_e``, ...) with
+    near-identical strategies; grouping by structure keeps them in one CV fold.
+    """
+    from .features import canonical_smiles
+
+    out = []
+    for t in dataset.targets:
+        smi = dataset.smiles.get(t)
+        out.append(canonical_smiles(smi, t) if smi else f"<id:{t}>")
+    return out
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -425,3 +477,46 @@ def score_predictions(
         "f1": f1,
         "auc": target_auc(y, p),
     }
+
+
+# ----------------------------------------------------------------------------- toy data
+
+_TOY_SMILES = (
+    "CC(=O)O", "OCC(O)CO", "C(C(=O)O)N", "CC(O)C(=O)O", "OC(=O)CCC(=O)O", "NCCCCN",
+    "OC(=O)C=CC(=O)O", "CC(N)C(=O)O", "OCC1OC(O)C(O)C(O)C1O", "CCO", "C=O", "OC(=O)C(=O)O",
+)
+_TOY_PROTEINS = (
+    "MKTAYIAKQR", "MSLLVAAGK", "MEEPQSDPSVEPPLSQ", "MAVKLLG", "MGSSHHHHHH", "MTEYKLVVVG",
+    "MKKLLPTAAAGLLLLAAQPAMA", "MDPNS",
+)
+
+
+def toy_dataset(n_targets: int = 12, n_genes: int = 8, seed: int = 0) -> StrategyDataset:
+    """A small synthetic dataset with learnable structure (for tests and examples).
+
+    Labels are a per-gene base state, flipped for every third gene in odd-numbered
+    targets, so a predictor that uses both the gene and the target can fit them all.
+    SMILES and protein sequences are short made-up strings (valid SMILES).
+
+    Parameters
+    ----------
+    n_targets, n_genes : int
+    seed : int
+
+    Returns
+    -------
+    StrategyDataset
+        ``model_id = "toy"``.
+    """
+    rng = np.random.default_rng(seed)
+    targets = [f"met{i}_c" for i in range(n_targets)]
+    genes = [f"g{j}" for j in range(n_genes)]
+    base = rng.random(n_genes) < 0.5
+    labels = np.array(
+        [[int(base[j] ^ bool(i % 2 and j % 3 == 0)) for j in range(n_genes)] for i in range(n_targets)],
+        dtype=np.int8,
+    )
+    frame = pd.DataFrame(labels, index=pd.Index(targets, name="metabolite"), columns=genes)
+    smiles: dict[str, str | None] = {t: _TOY_SMILES[i % len(_TOY_SMILES)] for i, t in enumerate(targets)}
+    sequences = {g: _TOY_PROTEINS[j % len(_TOY_PROTEINS)] for j, g in enumerate(genes)}
+    return StrategyDataset(frame, smiles, sequences, "toy")

@@ -1,0 +1,85 @@
+"""Gene-deletion predictors with one interface (see :class:`BasePredictor`).
+
+=============== =========================================================== =========
+name            class                                                       learned
+=============== =========================================================== =========
+``prior``       :class:`PriorPredictor` (training deletion share per gene)   no
+``bpm``         :class:`BPMPredictor` (paper's proportion-threshold rule)    no
+``dnn``         :class:`DNNPredictor` (paper's DNN baseline)                 yes
+``deepgdel``    :class:`DeepGDelPredictor` (paper's model; ``mode="joint"``) yes
+``deepgdel_res`` DeepGDel, fast path, Pred-M as a residual on the prior's    yes
+                logit (``mode="pretrained", prior_residual=True``)
+``knn``         :class:`KNNPredictor`: Tanimoto-nearest training targets      no
+                blended with the prior; k, α by leave-one-out on training
+=============== =========================================================== =========
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import BasePredictor
+from .bpm import BPMPredictor
+from .deepgdel import DeepGDelPredictor
+from .dnn import DNNPredictor
+from .knn import KNNPredictor
+from .prior import PriorPredictor
+
+__all__ = [
+    "BasePredictor",
+    "PriorPredictor",
+    "BPMPredictor",
+    "DNNPredictor",
+    "DeepGDelPredictor",
+    "KNNPredictor",
+    "PREDICTORS",
+    "make_predictor",
+    "load_predictor",
+]
+
+#: name -> (class, default parameters)
+PREDICTORS: dict[str, tuple[type[BasePredictor], dict[str, Any]]] = {
+    "prior": (PriorPredictor, {}),
+    "bpm": (BPMPredictor, {}),
+    "dnn": (DNNPredictor, {}),
+    "deepgdel": (DeepGDelPredictor, {}),
+    "deepgdel_res": (DeepGDelPredictor, {"mode": "pretrained", "prior_residual": True}),
+    "knn": (KNNPredictor, {}),
+}
+
+
+def make_predictor(name: str, **params: Any) -> BasePredictor:
+    """Create a predictor by name.
+
+    Parameters
+    ----------
+    name : str
+        One of ``"prior"``, ``"bpm"``, ``"dnn"``, ``"deepgdel"``, ``"deepgdel_res"``, ``"knn"``
+        (case-insensitive; ``-`` is read as ``_``).
+    **params
+        Hyper-parameters. ``device`` is accepted (and ignored) by the non-learned
+        predictors, so callers can pass it uniformly.
+
+    Raises
+    ------
+    ValueError
+        Unknown name or parameter.
+    """
+    key = name.lower().replace("-", "_")
+    if key not in PREDICTORS:
+        raise ValueError(f"unknown predictor {name!r}; choose from {sorted(PREDICTORS)}")
+    klass, defaults = PREDICTORS[key]
+    valid = set(klass._param_names())
+    params = dict(params)
+    for soft in ("device", "progress", "seed"):
+        if soft in params and soft not in valid:
+            params.pop(soft)
+    unknown = set(params) - valid
+    if unknown:
+        raise ValueError(f"predictor {name!r} has no parameter(s) {sorted(unknown)}")
+    return klass(**{**defaults, **params})
+
+
+def load_predictor(path: Any, device: str | None = None) -> BasePredictor:
+    """Load any predictor saved with :meth:`BasePredictor.save`."""
+    return BasePredictor.load(path, device=device)

@@ -1,0 +1,355 @@
+"""Turn predicted deletion probabilities into an FBA-verified coupled design.
+
+:func:`repair` takes any gene → P(deleted) scores (a learned predictor, the
+frequency prior, a user's guesses) and searches near them:
+
+1. **threshold sweep** – candidate set ``{g: p ≥ θ}`` for θ = 0.5, 0.6, 0.4, 0.7,
+   0.3, 0.8, 0.2, 0.9, 0.1 (genes that appear in no GPR rule and protected genes
+   are never deleted);
+2. **restore** – growth-essential genes (single deletion leaves growth below
+   ``growth_lb``; cached per checker, computed lazily only for genes that are
+   candidates) are dropped; if the combination still kills growth or the
+   production route, the lowest-scored candidates are restored (binary search on
+   how many, since restoring genes only enlarges the feasible flux space);
+3. **greedy add** – when the design grows but production can drop below
+   ``production_lb`` at maximal growth, genes (highest score first) whose deletion
+   switches off a reaction that carries flux in a minimal-production solution are
+   added while growth and a production route survive;
+4. **MILP** – if no threshold gives a coupled design, the gDel_minRN MILP
+   restricted to the candidate genes (:func:`cobra_gdel.search.search_deletions`
+   with ``candidates=``) gets the remaining time.
+
+Every returned design is re-checked with the standard coupling check.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterable
+
+import pandas as pd
+
+from .coupling import (
+    GROWTH_LB,
+    PRODUCTION_LB,
+    CouplingReport,
+    _check_lb,
+    get_checker,
+    protected_genes,
+    resolve_target,
+)
+from .design import DeletionDesign
+from .exceptions import NoProductionRouteError
+from .search import (
+    _EPS,
+    _better,
+    _Clock,
+    _close_routes,
+    _newly_disabled,
+    _reenabled,
+    _single_growth,
+    search_deletions,
+    trim,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["repair", "THRESHOLDS"]
+
+#: Thresholds tried in this order (0.5 first, then moving away from it).
+THRESHOLDS = (0.5, 0.6, 0.4, 0.7, 0.3, 0.8, 0.2, 0.9, 0.1)
+#: Most checks the greedy-add stage makes per threshold.
+GREEDY_MAX_CHECKS = 40
+
+#: Most restored genes the restore stage tries to delete again.
+REDELETE_MAX = 30
+#: The restricted MILP is only started with at least this many seconds left.
+MILP_MIN_SECONDS = 2.0
+
+def _validate_scores(checker, scores) -> pd.Series:
+    if not isinstance(scores, pd.Series):
+        raise TypeError(f"scores must be a pandas Series (gene id -> P(deleted)), not "
+                        f"{type(scores).__name__}")
+    scores = scores.copy()
+    scores.index = [g if isinstance(g, str) else getattr(g, "id", g) for g in scores.index]
+    if scores.index.has_duplicates:
+        raise ValueError(f"scores has repeated gene ids: "
+                         f"{sorted(set(scores.index[scores.index.duplicated()]))[:5]}")
+    checker.validate_genes(scores.index)  # UnknownGeneError
+    try:
+        values = scores.astype(float)
+    except (TypeError, ValueError):
+        raise ValueError("scores must be numbers in [0, 1]") from None
+    bad = values.isna() | (values < 0) | (values > 1)
+    if bad.any():
+        raise ValueError(f"scores must be numbers in [0, 1]; bad values for "
+                         f"{list(values.index[bad])[:5]}")
+    return values
+
+
+def _route_open(checker, target: str, deletions, growth_lb: float,
+                production_lb: float) -> bool:
+    """Production ≥ production_lb possible with growth ≥ growth_lb (monotone in deletions)."""
+    _low, high = checker.production_range(target, deletions, growth_lb)
+    return high + _EPS >= production_lb
+
+
+def _restore_until_open(checker, target: str, deleted: list[str], growth_lb: float,
+                        production_lb: float) -> list[str] | None:
+    """Restore the fewest lowest-scored genes of *deleted* (sorted by score, descending)
+    so that growth and a production route are possible, then delete again (up to
+    ``REDELETE_MAX``, highest score first) restored genes that keep them possible.
+    The wild type always has a route (checked before), so a list is always returned."""
+    if _route_open(checker, target, deleted, growth_lb, production_lb):
+        return deleted
+    low, high = 0, len(deleted)  # keep the first k genes; k = 0 is the wild type (open)
+    while high - low > 1:
+        mid = (low + high) // 2
+        if _route_open(checker, target, deleted[:mid], growth_lb, production_lb):
+            low = mid
+        else:
+            high = mid
+    kept = deleted[:low]
+    # The prefix search restored every gene scored below the critical one; add back
+    # those that keep growth and the production route possible (highest score first).
+    critical = deleted[low]
+    for gene in deleted[low + 1:][:REDELETE_MAX]:
+        kept_set = set(kept)
+        if not _newly_disabled(checker.rules, kept_set, checker.rules.disabled(kept_set),
+                               gene) or _route_open(checker, target, kept + [gene],
+                                                    growth_lb, production_lb):
+            kept = kept + [gene]
+    logger.debug("restore: kept %d of %d deletions (critical gene %s)", len(kept),
+                 len(deleted), critical)
+    return kept
+
+
+def _milp_solver(model) -> str | None:
+    """HiGHS ("hybrid") for the MILP stage when the model uses GLPK and HiGHS is there.
+
+    GLPK solves the LPs well but rarely finds a gDel_minRN incumbent in seconds;
+    HiGHS (open source, the ``highs`` extra) does. Any other solver the user chose
+    (CPLEX, Gurobi, HiGHS) is kept.
+    """
+    from ._lp import available_solvers
+
+    if "glpk" in model.solver.interface.__name__ and "hybrid" in available_solvers():
+        return "hybrid"
+    return None
+
+
+def _extend_maximal(checker, target: str, base: list[str], order: list[str], growth_lb: float,
+                    production_lb: float, clock) -> list[str]:
+    """Add genes of *order* (highest score first) to *base* while growth and a production
+    route stay possible: a maximal set in gDel_minRN's sense, guided by the scores.
+
+    "Route open" is monotone in the deletions, so a block of genes that keeps it open
+    is accepted at once and a block that closes it is bisected. Genes that switch off
+    no further reaction are added without an LP.
+    """
+    current = list(base)
+    chosen = set(current)
+    disabled = checker.rules.disabled(chosen)
+    todo = [g for g in order if g not in chosen]
+    block = 32
+    while todo and not clock.expired():
+        free = []
+        for gene in todo[:block]:  # one at a time: isozymes disable a reaction together
+            if not _newly_disabled(checker.rules, chosen, disabled, gene):
+                free.append(gene)
+                chosen.add(gene)
+        if free:  # nothing new switched off: the route stays as it was
+            current += free
+            taken = set(free)
+            todo = [g for g in todo if g not in taken]
+            continue
+        group = todo[:block]
+        if _route_open(checker, target, current + group, growth_lb, production_lb):
+            current += group
+            chosen.update(group)
+            disabled = checker.rules.disabled(chosen)
+            todo = todo[len(group):]
+            block = min(block * 2, 256)
+        elif len(group) == 1:
+            todo = todo[1:]  # this gene closes the route: keep it
+        else:
+            block = max(1, len(group) // 2)
+    return current
+
+
+def _prune(checker, deletions: Iterable[str], order: list[str]) -> frozenset[str]:
+    """Drop deletions that switch off nothing the others do not (coupling unchanged)."""
+    current = set(deletions)
+    disabled = checker.rules.disabled(current)
+    for gene in order:  # lowest score first
+        if gene in current and not _reenabled(checker.rules, current, disabled, gene):
+            current.discard(gene)
+    return frozenset(current)
+
+
+def repair(model, target, scores: pd.Series, *, growth_lb: float = GROWTH_LB,
+           production_lb: float = PRODUCTION_LB, time_limit: float | None = 30.0,
+           protected: Iterable = (), minimize: bool = False,
+           solver=None) -> DeletionDesign:
+    """Turn deletion probabilities into a verified growth-coupling design.
+
+    Parameters
+    ----------
+    model : cobra.Model
+        The model; it is not modified.
+    target : str or cobra.Metabolite
+        The target metabolite.
+    scores : pandas.Series
+        Gene id → P(deleted) in [0, 1], from any source. Genes that are missing
+        count as 0 (kept).
+    growth_lb, production_lb : float
+        Lower bounds of the coupling check.
+    time_limit : float, optional
+        Seconds for the whole repair (None: no limit, each stage runs to its end).
+    protected : iterable of str or cobra.Gene
+        Genes never deleted, beside the spontaneous pseudo-genes.
+    minimize : bool
+        Trim a coupled result to a minimal design.
+    solver : str, optional
+        optlang solver name; default: the model's.
+
+    Returns
+    -------
+    DeletionDesign
+        ``"coupled"`` (method ``"repair:threshold"``, ``"repair:restore"``,
+        ``"repair:greedy"`` or ``"repair:milp"``, with ``"+trim"`` when trimmed), or
+        ``"not_coupled"`` with the best attempt and the reason. ``probabilities``
+        are the scores; timings ``"repair"``, ``"verify"`` (and ``"milp"``,
+        ``"trim"``).
+
+    Raises
+    ------
+    UnknownGeneError
+        If *scores* names a gene that is not in the model.
+    ValueError
+        If a score is NaN or outside [0, 1].
+    NoProductionRouteError
+        If the target cannot be produced while growing even without deletions.
+    UnknownTargetError, SolverError
+    """
+    clock = _Clock(time_limit)
+    growth_lb = _check_lb("growth_lb", growth_lb)
+    production_lb = _check_lb("production_lb", production_lb)
+    name = resolve_target(model, target).id
+    checker = get_checker(model, solver=solver)
+    probabilities = _validate_scores(checker, scores)
+    keep = protected_genes(model, protected)
+    start = time.perf_counter()
+    verify = 0.0
+    checker.require_production_route(name, growth_lb, production_lb)
+
+    # Genes that can matter: in some rule, not protected; sorted by score, high first.
+    in_rules = {g for g, rxns in checker.rules.gene_reactions.items() if rxns}
+    pool = sorted((g for g in probabilities.index if g in in_rules and g not in keep),
+                  key=lambda g: (-probabilities[g], g))
+    best: CouplingReport | None = None
+    best_method = "repair:threshold"
+    reasons: list[str] = []
+    seen: set[frozenset] = set()
+
+    def finish(report: CouplingReport, method: str, extra: dict | None = None,
+               reason: str | None = None) -> DeletionDesign:
+        nonlocal verify
+        deletions = _prune(checker, report.deletions, pool[::-1])
+        t0 = time.perf_counter()
+        final = checker.check(name, deletions, growth_lb, production_lb)
+        verify += time.perf_counter() - t0
+        timings = {"repair": time.perf_counter() - start - verify, "verify": verify}
+        timings.update(extra or {})
+        design = DeletionDesign.from_report(final, method, model=model,
+                                            probabilities=probabilities, timings=timings,
+                                            reason=None if final.coupled else reason)
+        if minimize and design.coupled:
+            left = clock.left()
+            trimmed = trim(model, name, design.deletions, growth_lb=growth_lb,
+                           production_lb=production_lb,
+                           time_limit=None if math.isinf(left) else max(left, 0.1),
+                           solver=solver)
+            timings["trim"] = trimmed.timings["trim"]
+            design = DeletionDesign.from_report(
+                checker.check(name, trimmed.deletions, growth_lb, production_lb),
+                f"{method}+trim", model=model, probabilities=probabilities, timings=timings)
+        return design
+
+    lowest = 1.0
+    for theta in THRESHOLDS:
+        if clock.expired():
+            reasons.append("time limit reached during the threshold sweep")
+            break
+        lowest = min(lowest, theta)
+        candidates = [g for g in pool if probabilities[g] >= theta]
+        growth = _single_growth(checker, candidates, clock)
+        candidates = [g for g in candidates if growth.get(g, math.inf) + _EPS >= growth_lb]
+        method = "repair:threshold"
+        restored = _restore_until_open(checker, name, candidates, growth_lb, production_lb)
+        if restored is None:
+            continue
+        if len(restored) < len(candidates):
+            method = "repair:restore"
+        key = frozenset(restored)
+        if key in seen:
+            continue
+        seen.add(key)
+        t0 = time.perf_counter()
+        report = checker.check(name, restored, growth_lb, production_lb)
+        verify += time.perf_counter() - t0
+        logger.debug("repair %s θ=%.2f: %d deletions, %s", name, theta, len(restored),
+                     "coupled" if report.coupled else report.reason)
+        if not report.coupled and report.growth_rate + _EPS >= growth_lb:
+            report = _close_routes(checker, name, report, pool, clock,
+                                   max_checks=GREEDY_MAX_CHECKS)
+            method = "repair:greedy"
+        if not report.coupled and not clock.expired():
+            extended = _extend_maximal(checker, name, restored, pool, growth_lb,
+                                       production_lb, clock)
+            t0 = time.perf_counter()
+            maximal = checker.check(name, extended, growth_lb, production_lb)
+            verify += time.perf_counter() - t0
+            logger.debug("repair %s θ=%.2f maximal: %d deletions, %s", name, theta,
+                         len(extended), "coupled" if maximal.coupled else maximal.reason)
+            if maximal.coupled or _better(report, maximal):
+                report, method = maximal, "repair:maximal"
+        if _better(best, report):
+            best, best_method = report, method
+        if report.coupled:
+            return finish(report, method)
+    if best is not None and best.reason:
+        reasons.append(f"threshold sweep: {best.reason}")
+
+    # MILP restricted to the candidates of the lowest threshold (not growth-essential).
+    milp_seconds = 0.0
+    if clock.left() >= MILP_MIN_SECONDS:
+        candidates = [g for g in pool if probabilities[g] >= lowest]
+        growth = _single_growth(checker, candidates, clock)
+        candidates = [g for g in candidates if growth.get(g, math.inf) + _EPS >= growth_lb]
+        t0 = time.perf_counter()
+        left = clock.left()
+        try:
+            found = search_deletions(
+                model, name, growth_lb=growth_lb, production_lb=production_lb,
+                time_limit=None if math.isinf(left) else max(left, 0.1),
+                candidates=candidates, protected=protected,
+                solver=solver or _milp_solver(model))
+        except NoProductionRouteError:
+            found = None
+        milp_seconds = time.perf_counter() - t0
+        if found is not None:
+            report = checker.check(name, found.deletions, growth_lb, production_lb)
+            if _better(best, report):
+                best, best_method = report, "repair:milp"
+            if report.coupled:
+                return finish(report, "repair:milp", {"milp": milp_seconds})
+            reasons.append(f"restricted MILP: {found.reason}")
+    else:
+        reasons.append(f"less than {MILP_MIN_SECONDS:g} s left for the MILP")
+    if best is None:
+        best = checker.check(name, (), growth_lb, production_lb)
+    return finish(best, best_method, {"milp": milp_seconds} if milp_seconds else None,
+                  reason="; ".join(reasons) or best.reason)

@@ -1,0 +1,144 @@
+"""Tests of cobra_gdel.repair: from deletion probabilities to a verified design."""
+
+from __future__ import annotations
+
+import math
+
+import cobra
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cobra_gdel.coupling import check_coupling, get_checker
+from cobra_gdel.data import data_dir
+from cobra_gdel.exceptions import NoProductionRouteError, UnknownGeneError
+from cobra_gdel.repair import repair
+
+
+@pytest.fixture(scope="module")
+def textbook():
+    return cobra.io.load_model("textbook")
+
+
+@pytest.fixture(scope="module")
+def ecoli_data():
+    folder = data_dir("e_coli_core")
+    if folder is None:
+        pytest.skip("strategy data not found (set COBRA_GDEL_DATA)")
+    model = cobra.io.load_json_model(str(folder / "model.json"))
+    strategies = pd.read_csv(folder / "strategies.csv", index_col=0)
+    return model, strategies
+
+
+def _prior(strategies: pd.DataFrame, target: str) -> pd.Series:
+    """Each gene's deletion share over the OTHER targets' strategies."""
+    return strategies.drop(index=target).mean().astype(float)
+
+
+def _snapshot(model) -> tuple:
+    return ([r.id for r in model.reactions], [r.bounds for r in model.reactions],
+            str(model.objective.expression), model.solver.interface.__name__)
+
+
+def test_repair_succ_e_from_prior(ecoli_data):
+    model, strategies = ecoli_data
+    before = _snapshot(model)
+    prior = _prior(strategies, "succ_e")
+    design = repair(model, "succ_e", prior, time_limit=20)
+    assert _snapshot(model) == before
+    assert design.coupled and design.method.startswith("repair:")
+    assert check_coupling(model, "succ_e", design.deletions).coupled
+    assert design.probabilities is not None and design.probabilities.equals(prior)
+    assert {"repair", "verify"} <= set(design.timings)
+    assert "s0001" not in design.deletions
+
+
+def test_repair_minimize(ecoli_data):
+    model, strategies = ecoli_data
+    design = repair(model, "succ_e", _prior(strategies, "succ_e"), minimize=True,
+                    time_limit=20)
+    assert design.coupled and design.method.endswith("+trim")
+    checker = get_checker(model)
+    for gene in design.deletions:
+        assert not checker.check("succ_e", design.deletions - {gene}).coupled
+
+
+# Measured (15 s per target, 2 shared cores): 27 of 35 targets coupled. The misses
+# (acald_c, co2_c, etoh_e, gln__L_c, glu__L_c, glu__L_e, glx_c, icit_c; the list moves by
+# one or two with machine load) include the targets whose published strategies delete
+# the protected spontaneous gene s0001 (blocking O2 diffusion), which no returned
+# design may do.
+
+
+@pytest.mark.slow
+def test_repair_every_e_coli_core_target(ecoli_data):
+    model, strategies = ecoli_data
+    failed = []
+    for target in strategies.index:
+        design = repair(model, target, _prior(strategies, target), time_limit=15)
+        assert "s0001" not in design.deletions
+        if design.coupled:
+            assert check_coupling(model, target, design.deletions).coupled
+        else:
+            assert design.status == "not_coupled" and design.reason
+            failed.append(target)
+    # Measured 31-32/35 (misses: acald_c, co2_c, etoh_e, whose published designs block O2
+    # diffusion by deleting the protected spontaneous gene s0001; succ_c when the 15 s
+    # budget is cut by a loaded machine). The margin keeps the floor load-proof.
+    assert len(failed) <= 6, f"{len(failed)} targets not coupled: {sorted(failed)}"
+
+
+def test_repair_easy_targets(ecoli_data):
+    """Fast subset of the dataset-wide test: targets coupled by the threshold stage."""
+    model, strategies = ecoli_data
+    for target in ["13dpg_c", "akg_c", "fum_c", "mal__L_c", "pep_c", "succ_e"]:
+        design = repair(model, target, _prior(strategies, target), time_limit=15)
+        assert design.coupled, (target, design.reason)
+        assert check_coupling(model, target, design.deletions).coupled
+
+
+def test_repair_rejects_bad_scores(textbook):
+    genes = [g.id for g in textbook.genes]
+    with pytest.raises(UnknownGeneError):
+        repair(textbook, "succ_e", pd.Series({"nope": 0.5}))
+    with pytest.raises(ValueError):
+        repair(textbook, "succ_e", pd.Series({genes[0]: float("nan")}))
+    with pytest.raises(ValueError):
+        repair(textbook, "succ_e", pd.Series({genes[0]: 1.5}))
+    with pytest.raises(ValueError):
+        repair(textbook, "succ_e", pd.Series({genes[0]: -0.1}))
+
+
+def test_repair_no_route(textbook):
+    with textbook:
+        textbook.reactions.get_by_id("EX_succ_e").upper_bound = 0.0
+        with pytest.raises(NoProductionRouteError):
+            repair(textbook, "succ_e", pd.Series(0.5, index=[g.id for g in textbook.genes]))
+
+
+def test_repair_protected(textbook):
+    scores = pd.Series(0.9, index=[g.id for g in textbook.genes])
+    design = repair(textbook, "succ_e", scores, protected=["b1241"], time_limit=10)
+    assert "s0001" not in design.deletions and "b1241" not in design.deletions
+    if design.coupled:
+        assert check_coupling(textbook, "succ_e", design.deletions).coupled
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(st.floats(0.0, 1.0), min_size=137, max_size=137),
+       st.sampled_from(["succ_e", "ac_e", "for_e", "lac__D_e"]))
+def test_property_repair_coupled_rechecks(textbook, values, target):
+    genes = sorted(g.id for g in textbook.genes)
+    scores = pd.Series(values[:len(genes)], index=genes[:len(values)])
+    before = _snapshot(textbook)
+    design = repair(textbook, target, scores, time_limit=3)
+    assert _snapshot(textbook) == before
+    if design.coupled:
+        report = check_coupling(textbook, target, design.deletions)
+        assert report.coupled
+        assert math.isclose(report.growth_rate, design.growth_rate, rel_tol=1e-6, abs_tol=1e-9)
+    else:
+        assert design.status == "not_coupled" and design.reason
+    assert "s0001" not in design.deletions
