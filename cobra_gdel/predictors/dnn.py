@@ -58,9 +58,14 @@ class DNNPredictor(TorchPairPredictor):
     hidden : int
         Width of the two hidden layers.
     dropout : float
-    epochs, lr, target_batch, gene_batch, pair_batch, patience, val_fraction, gene_max_len,
-    smiles_max_len, prior_residual, seed, device, progress
-        As for :class:`~cobra_gdel.predictors.deepgdel.DeepGDelPredictor`.
+        Dropout between the hidden layers.
+
+    Notes
+    -----
+    ``epochs``, ``lr``, ``target_batch``, ``gene_batch``, ``pair_batch``, ``patience``,
+    ``val_fraction``, ``gene_max_len``, ``smiles_max_len``, ``prior_residual``, ``seed``,
+    ``device`` and ``progress`` are as for
+    :class:`~cobra_gdel.predictors.deepgdel.DeepGDelPredictor`.
     """
 
     name = "dnn"
