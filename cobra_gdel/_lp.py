@@ -68,9 +68,6 @@ class FluxProblem:
         Read, never changed.
     interface : module
         An optlang interface (``optlang.glpk_interface`` …).
-    extra : dict, optional
-        Extra reactions that are not in the model: id → (metabolite id →
-        coefficient, lower bound, upper bound). Used for auxiliary sinks.
     time_limit : float
         Wall-clock limit of each solve in seconds.
 
@@ -82,8 +79,7 @@ class FluxProblem:
         Reaction id → the (capped) wild-type bounds.
     """
 
-    def __init__(self, model, interface, extra: Mapping | None = None,
-                 time_limit: float = DEFAULT_LP_TIME_LIMIT) -> None:
+    def __init__(self, model, interface, time_limit: float = DEFAULT_LP_TIME_LIMIT) -> None:
         self.interface = interface
         self.time_limit = time_limit
         self._stoich: dict[str, dict[str, float]] = {}
@@ -92,9 +88,6 @@ class FluxProblem:
             self._stoich[reaction.id] = {m.id: c for m, c in reaction.metabolites.items()}
             self.bounds[reaction.id] = (cap_bound(reaction.lower_bound),
                                         cap_bound(reaction.upper_bound))
-        for rid, (stoich, lb, ub) in (extra or {}).items():
-            self._stoich[rid] = dict(stoich)
-            self.bounds[rid] = (cap_bound(lb), cap_bound(ub))
         # Current bounds (wild type unless changed); survives a rebuild.
         self.current: dict[str, tuple[float, float]] = dict(self.bounds)
         self.extra_constraints: list[tuple[str, dict[str, float], float | None, float | None]] = []

@@ -24,15 +24,13 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["predict_deletions", "resolve_predictor"]
 
-_DEVICES = ("auto", "cpu", "cuda")
-
-
 def _check_device(device: str | None) -> str | None:
+    """Validate *device* early (unknown name, or CUDA asked for but absent) → ValueError."""
     if device is None:
         return None
-    base = str(device).split(":")[0]
-    if base not in _DEVICES:
-        raise ValueError(f"unknown device {device!r}; use 'cpu', 'cuda', 'cuda:N' or 'auto'")
+    from .predictors._torch import resolve_device
+
+    resolve_device(device)
     return str(device)
 
 
