@@ -11,11 +11,18 @@ frequency prior, a user's guesses) and searches near them:
    candidates) are dropped; if the combination still kills growth or the
    production route, the lowest-scored candidates are restored (binary search on
    how many, since restoring genes only enlarges the feasible flux space);
-3. **greedy add** – when the design grows but production can drop below
-   ``production_lb`` at maximal growth, genes (highest score first) whose deletion
-   switches off a reaction that carries flux in a minimal-production solution are
-   added while growth and a production route survive;
-4. **MILP** – if no threshold gives a coupled design, the gDel_minRN MILP
+3. **margin search** – when the design grows but production can drop below
+   ``production_lb`` at maximal growth, compare μP (maximal growth with
+   production ≥ ``production_lb``) with μ0 (maximal growth with production ≤ it):
+   the design is coupled once μ0 < μP. Genes (highest score first) whose
+   deletion switches off a reaction carrying flux in the μ0 solution are scored
+   by μ0/μP and the best is deleted, until coupled or stuck. This continuous
+   measure is what turns most near-misses into coupled designs (iMM904 from the
+   frequency prior: 37 % → 86 % coupled);
+4. **greedy add** – if that gets stuck, genes whose deletion switches off a
+   reaction that carries flux in a minimal-production solution are added while
+   growth and a production route survive;
+5. **MILP** – if no threshold gives a coupled design, the gDel_minRN MILP
    restricted to the candidate genes (:func:`cobra_gdel.search.search_deletions`
    with ``candidates=``) gets the remaining time.
 
@@ -47,6 +54,7 @@ from .search import (
     _better,
     _Clock,
     _close_routes,
+    _margin_search,
     _newly_disabled,
     _reenabled,
     _single_growth,
@@ -140,45 +148,6 @@ def _milp_solver(model) -> str | None:
     return None
 
 
-def _extend_maximal(checker, target: str, base: list[str], order: list[str], growth_lb: float,
-                    production_lb: float, clock) -> list[str]:
-    """Add genes of *order* (highest score first) to *base* while growth and a production
-    route stay possible: a maximal set in gDel_minRN's sense, guided by the scores.
-
-    "Route open" is monotone in the deletions, so a block of genes that keeps it open
-    is accepted at once and a block that closes it is bisected. Genes that switch off
-    no further reaction are added without an LP.
-    """
-    current = list(base)
-    chosen = set(current)
-    disabled = checker.rules.disabled(chosen)
-    todo = [g for g in order if g not in chosen]
-    block = 32
-    while todo and not clock.expired():
-        free = []
-        for gene in todo[:block]:  # one at a time: isozymes disable a reaction together
-            if not _newly_disabled(checker.rules, chosen, disabled, gene):
-                free.append(gene)
-                chosen.add(gene)
-        if free:  # nothing new switched off: the route stays as it was
-            current += free
-            taken = set(free)
-            todo = [g for g in todo if g not in taken]
-            continue
-        group = todo[:block]
-        if _route_open(checker, target, current + group, growth_lb, production_lb):
-            current += group
-            chosen.update(group)
-            disabled = checker.rules.disabled(chosen)
-            todo = todo[len(group):]
-            block = min(block * 2, 256)
-        elif len(group) == 1:
-            todo = todo[1:]  # this gene closes the route: keep it
-        else:
-            block = max(1, len(group) // 2)
-    return current
-
-
 def _prune(checker, deletions: Iterable[str], order: list[str]) -> frozenset[str]:
     """Drop deletions that switch off nothing the others do not (coupling unchanged)."""
     current = set(deletions)
@@ -219,7 +188,7 @@ def repair(model, target, scores: pd.Series, *, growth_lb: float = GROWTH_LB,
     -------
     DeletionDesign
         ``"coupled"`` (method ``"repair:threshold"``, ``"repair:restore"``,
-        ``"repair:greedy"`` or ``"repair:milp"``, with ``"+trim"`` when trimmed), or
+        ``"repair:margin"``, ``"repair:greedy"`` or ``"repair:milp"``, with ``"+trim"`` when trimmed), or
         ``"not_coupled"`` with the best attempt and the reason. ``probabilities``
         are the scores; timings ``"repair"``, ``"verify"`` (and ``"milp"``,
         ``"trim"``).
@@ -303,19 +272,14 @@ def repair(model, target, scores: pd.Series, *, growth_lb: float = GROWTH_LB,
         logger.debug("repair %s θ=%.2f: %d deletions, %s", name, theta, len(restored),
                      "coupled" if report.coupled else report.reason)
         if not report.coupled and report.growth_rate + _EPS >= growth_lb:
-            report = _close_routes(checker, name, report, pool, clock,
-                                   max_checks=GREEDY_MAX_CHECKS)
-            method = "repair:greedy"
-        if not report.coupled and not clock.expired():
-            extended = _extend_maximal(checker, name, restored, pool, growth_lb,
-                                       production_lb, clock)
-            t0 = time.perf_counter()
-            maximal = checker.check(name, extended, growth_lb, production_lb)
-            verify += time.perf_counter() - t0
-            logger.debug("repair %s θ=%.2f maximal: %d deletions, %s", name, theta,
-                         len(extended), "coupled" if maximal.coupled else maximal.reason)
-            if maximal.coupled or _better(report, maximal):
-                report, method = maximal, "repair:maximal"
+            found = _margin_search(checker, name, restored, pool, growth_lb, production_lb,
+                                   clock)
+            if found is not None:
+                report, method = found, "repair:margin"
+            else:
+                report = _close_routes(checker, name, report, pool, clock,
+                                       max_checks=GREEDY_MAX_CHECKS)
+                method = "repair:greedy"
         if _better(best, report):
             best, best_method = report, method
         if report.coupled:

@@ -85,9 +85,11 @@ class _MinRN:
 
     def __init__(self, model, checker, target_id: str, deletable: frozenset[str],
                  growth_lb: float, production_lb: float, interface,
-                 clock: "_Clock | None" = None) -> None:
+                 clock: "_Clock | None" = None,
+                 forced: frozenset[str] = frozenset()) -> None:
         self.interface = interface
         self.deletable = deletable
+        self.forced = forced
         metabolite = resolve_target(model, target_id)
         prod_id, prod_stoich, auxiliary = _production_spec(model, metabolite)
         self.production_id = prod_id
@@ -96,17 +98,24 @@ class _MinRN:
         build_start = time.perf_counter()
 
         # Reduced rules: drop genes that are fixed kept; a term emptied that way is true.
+        # A term with a forced deletion is false; a rule left without terms is off.
         switch_of_rule: dict[tuple, list[str]] = {}
+        self.off: list[str] = []
         for rid, terms in checker.rules.rules.items():
             reduced = []
             always = False
             for term in terms:
+                if not term.isdisjoint(forced):
+                    continue
                 rest = term & deletable
                 if not rest:
                     always = True
                     break
                 reduced.append(rest)
             if always:
+                continue
+            if not reduced:
+                self.off.append(rid)
                 continue
             key = tuple(sorted((tuple(sorted(t)) for t in _minimise(reduced))))
             switch_of_rule.setdefault(key, []).append(rid)
@@ -137,10 +146,11 @@ class _MinRN:
             r.id: {m.id: c for m, c in r.metabolites.items()} for r in model.reactions}
         # Flux bounds tightened to the reachable ranges (growth >= growth_lb): the same
         # feasible set, but big-M constants that are as small as they can be.
-        bounds = dict(_flux_ranges(model, checker, growth_lb, clock))
+        bounds = dict(_flux_ranges(model, checker, growth_lb, clock,
+                                   (prod_id, prod_stoich) if auxiliary else None,
+                                   frozenset(self.off)))
         if auxiliary:
             stoich[prod_id] = dict(prod_stoich)
-            bounds[prod_id] = (0.0, 1000.0)
         self.flux = {rid: Variable(f"v{i}", lb=lb, ub=ub)
                      for i, (rid, (lb, ub)) in enumerate(bounds.items())}
         # Gene binaries (one per class); term and rule switches are continuous in [0, 1]:
@@ -312,26 +322,38 @@ class _MinRN:
 _RANGES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _flux_ranges(model, checker, growth_lb: float,
-                 clock: "_Clock | None" = None) -> dict[str, tuple[float, float]]:
-    """Reaction id → (min, max) flux of the wild type with growth ≥ *growth_lb*.
+def _flux_ranges(model, checker, growth_lb: float, clock: "_Clock | None" = None,
+                 production: tuple[str, Mapping[str, float]] | None = None,
+                 off: frozenset[str] = frozenset()) -> dict[str, tuple[float, float]]:
+    """Reaction id → (min, max) flux with growth ≥ *growth_lb*.
 
-    Flux variability on a private LP (bounds capped at ±1000), cached per checker
-    and growth bound; rounded outwards by 1e-6 (relative) against solver tolerance.
-    When *clock* runs out, the remaining reactions keep their capped bounds (valid,
-    only looser) and the incomplete result is not cached.
+    Flux variability on a private LP (bounds capped at ±1000), cached per checker,
+    growth bound, auxiliary production reaction and set of closed reactions; rounded
+    outwards by 1e-6 (relative) against solver tolerance. *production* (id,
+    stoichiometry) is an auxiliary sink that is not in the model: it is added open,
+    because opening it can widen the ranges of other reactions (a dead-end pathway
+    of the wild type carries flux once its product can leave), so ranges of the
+    wild type alone would cut off feasible designs. Reactions in *off* are closed
+    (forced deletions), which only narrows the ranges of every solution that has
+    them closed. When *clock* runs out, the remaining reactions keep their capped
+    bounds (valid, only looser) and the incomplete result is not cached.
     """
+    key = (growth_lb, None if production is None else production[0], off)
     per_checker = _RANGES.setdefault(checker, {})
-    ranges = per_checker.get(growth_lb)
+    ranges = per_checker.get(key)
     if ranges is not None:
         return ranges
     start = time.perf_counter()
     lp = FluxProblem(model, checker.interface, time_limit=checker.lp.time_limit)
+    if production is not None:
+        lp.add_reaction(production[0], production[1], 0.0, 1000.0)
+    for rid in off:
+        lp.set_bounds(rid, 0.0, 0.0)
     growth = {r.id: float(c) for r, c in linear_reaction_coefficients(model).items()}
     lp.add_constraint("growth", growth, lb=growth_lb, ub=None)
     ranges = {}
     complete = True
-    for rid, (lb, ub) in lp.bounds.items():
+    for rid, (lb, ub) in lp.current.items():
         if clock is not None and clock.expired():
             complete = False
             ranges[rid] = (lb, ub)
@@ -339,12 +361,13 @@ def _flux_ranges(model, checker, growth_lb: float,
         low = lp.solve({rid: 1.0}, "min") if lb < 0 else lb
         high = lp.solve({rid: 1.0}, "max") if ub > 0 else ub
         if low is None or high is None:
-            raise InfeasibleModelError(f"model {model.id!r} cannot grow at >= {growth_lb:g}")
+            raise InfeasibleModelError(f"model {model.id!r} cannot grow at >= {growth_lb:g}"
+                                       + (" with the forced deletions" if off else ""))
         ranges[rid] = (max(lb, _outward(low, -1.0)), min(ub, _outward(high, 1.0)))
     if complete:
-        per_checker[growth_lb] = ranges
-    logger.info("flux ranges of %s (%d reactions) in %.2f s", model.id, len(ranges),
-                time.perf_counter() - start)
+        per_checker[key] = ranges
+    logger.info("flux ranges of %s (%d reactions, %d closed) in %.2f s", model.id, len(ranges),
+                len(off), time.perf_counter() - start)
     return ranges
 
 
@@ -407,7 +430,18 @@ def _set_milp_time_limit(problem, seconds: float) -> None:
         # GLPK applies the limit to its simplex and its branch-and-bound in turn.
         milliseconds = max(50, int(min(seconds, 1e6) * 500))
         problem.configuration._smcp.tm_lim = milliseconds
-        problem.configuration._iocp.tm_lim = milliseconds
+        iocp = problem.configuration._iocp
+        iocp.tm_lim = milliseconds
+        # Primal heuristics and cuts: GLPK's plain branch-and-bound stops at weak
+        # incumbents of this big-M model (measured on e_coli_core: 2 more of the 7
+        # targets it missed are found with them).
+        import swiglpk
+
+        iocp.fp_heur = swiglpk.GLP_ON
+        iocp.ps_heur = swiglpk.GLP_ON
+        iocp.ps_tm_lim = max(100, milliseconds // 4)
+        for cut in ("mir_cuts", "gmi_cuts", "cov_cuts", "clq_cuts"):
+            setattr(iocp, cut, swiglpk.GLP_ON)
     else:
         _set_time_limit(problem, seconds)
 
@@ -551,12 +585,131 @@ def _close_routes(checker, target: str, report: CouplingReport, pool: list[str],
     return report
 
 
+def _growth_pair(checker, target: str, deleted, production_lb: float,
+                 sides: tuple[bool, bool] = (True, True)):
+    """Maximal growth with production ≥ *production_lb* (μP) and with production ≤ it
+    (μ0), each with its flux distribution ((None, None) where infeasible or where
+    *sides* leaves it out).
+
+    The design is coupled when μ0 < μP: every growth-maximal flux distribution then
+    produces more than *production_lb*. μ0 / μP is a continuous measure of how far a
+    design is from coupling, where the minimal production at maximal growth is 0
+    for every uncoupled design.
+    """
+    rid, coefs = checker.production(target)
+    checker._apply(checker.rules.disabled(deleted))
+    lp = checker.lp
+    scale = coefs[rid]
+    lb, ub = lp.current[rid]
+    bound = production_lb / scale
+    result = []
+    try:
+        for wanted, (low, high) in zip(sides, ((max(lb, bound), ub), (lb, min(ub, bound)))):
+            if not wanted or low > high:
+                result.append((None, None))
+                continue
+            lp.set_bounds(rid, low, high)
+            value = lp.solve(checker._growth, "max")
+            if value is None:
+                result.append((None, None))
+                continue
+            primal = lp.problem.primal_values
+            result.append((max(0.0, value),
+                           {r: primal[var.name] for r, var in lp.variables.items()}))
+    finally:
+        lp.set_bounds(rid, lb, ub)
+    return result
+
+
+def _active(flux: dict | None) -> set[str]:
+    return set() if flux is None else {r for r, v in flux.items() if abs(v) > 1e-7}
+
+
+def _ratio(mu_p: float, mu_0: float | None) -> float:
+    """μ0 / μP: below 1 when every growth-maximal solution produces the target."""
+    return 0.0 if mu_0 is None else mu_0 / max(mu_p, _EPS)
+
+
+#: Most single-gene LPs the margin search evaluates per step.
+MARGIN_OPTIONS = 24
+#: Share of search_deletions' time limit kept for the margin search from the wild type.
+MARGIN_RESERVE = 0.2
+#: Most steps the margin search takes without lowering μ0.
+MARGIN_PLATEAU = 5
+
+
+def _margin_search(checker, target: str, deleted: list[str], pool: list[str],
+                   growth_lb: float, production_lb: float, clock) -> CouplingReport | None:
+    """Delete genes (best first) that lower μ0, the growth possible without production,
+    while μP, the growth with production, stays ≥ *growth_lb*; until μ0 < μP.
+
+    Each step scores at most ``MARGIN_OPTIONS`` genes of *pool* (in its order) whose
+    deletion switches off a reaction that carries flux in the μ0 solution: those
+    that leave the μP solution intact first (μP then stays), the others after them.
+    The gene with the largest μP − μ0 is taken. Returns the coupled report, or None.
+    """
+    rules = checker.rules
+    current = set(deleted)
+    plateau = 0
+    (mu_p, flux_p), (mu_0, flux_0) = _growth_pair(checker, target, current, production_lb)
+    if mu_p is None or mu_p + _EPS < growth_lb:
+        return None
+    while not clock.expired():
+        if mu_0 is None or mu_0 < mu_p * (1 - 1e-6) - _EPS:
+            report = checker.check(target, current, growth_lb, production_lb)
+            if report.coupled:
+                return report
+        disabled = rules.disabled(current)
+        used_0, used_p = _active(flux_0), _active(flux_p)
+        safe, risky = [], []
+        for gene in pool:
+            if gene in current:
+                continue
+            hits = _newly_disabled(rules, current, disabled, gene)
+            if hits & used_0:
+                (risky if hits & used_p else safe).append(gene)
+        best = None
+        n_safe = len(safe)
+        for i, gene in enumerate((safe + risky)[:MARGIN_OPTIONS]):
+            if clock.expired():
+                break
+            trial = current | {gene}
+            if i < n_safe:  # the μP solution survives this deletion: μP is unchanged
+                _skip, (t0, f0) = _growth_pair(checker, target, trial, production_lb,
+                                               (False, True))
+                tp, fp = mu_p, flux_p
+            else:
+                (tp, fp), (t0, f0) = _growth_pair(checker, target, trial, production_lb)
+            if tp is None or tp + _EPS < growth_lb:
+                continue
+            gap = _ratio(tp, t0)
+            if best is None or gap < best[0] - 1e-9:
+                best = (gap, gene, tp, fp, t0, f0)
+            if t0 is None or t0 < tp * (1 - 1e-6) - _EPS:
+                break  # coupled by this measure: verify it at once
+        gap = _ratio(mu_p, mu_0)
+        if best is None or best[0] > gap + 1e-9:
+            logger.debug("margin search %s: stuck at μ0/μP = %.4g after %d deletions "
+                         "(%d safe, %d risky options)", target, gap, len(current),
+                         len(safe), len(risky))
+            return None
+        if best[0] >= gap - 1e-9:  # a plateau move: μ0/μP unchanged, its flux rerouted
+            plateau += 1
+            if plateau > MARGIN_PLATEAU:
+                logger.debug("margin search %s: plateau at μ0/μP = %.4g", target, gap)
+                return None
+        _gap, gene, mu_p, flux_p, mu_0, flux_0 = best
+        current.add(gene)
+        logger.debug("margin search %s: +%s, μP %.4g, μ0 %s", target, gene, mu_p, mu_0)
+    return None
+
+
 # -- public: search ------------------------------------------------------------------------
 def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
                      production_lb: float = PRODUCTION_LB, max_iterations: int = 10,
                      time_limit: float | None = None, minimize: bool = False,
                      candidates: Iterable | None = None, protected: Iterable = (),
-                     solver=None) -> DeletionDesign:
+                     forced: Iterable = (), solver=None) -> DeletionDesign:
     """Find a growth-coupling gene-deletion design with the gDel_minRN MILP.
 
     The MILP represses as many reactions as possible while growth ≥ *growth_lb*
@@ -585,6 +738,10 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
         The only genes that may be deleted (all others are kept). Default: all genes.
     protected : iterable of str or cobra.Gene
         Genes that must be kept, beside the spontaneous pseudo-genes (``s0001``).
+    forced : iterable of str or cobra.Gene
+        Genes deleted in every solution (for example confident predictions); the
+        MILP decides only the other genes, which makes it much smaller. A forced
+        gene that is also protected raises ``ValueError``.
     solver : str, optional
         optlang solver name ("glpk", "hybrid" (HiGHS), "cplex", "gurobi"); default:
         the model's solver.
@@ -594,8 +751,9 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     DeletionDesign
         ``status == "coupled"`` with the first verified design, else
         ``"not_coupled"`` with the best attempt and the reason. Method ``"search"``,
-        or ``"search+greedy"`` when a MILP solution was completed by the greedy
-        route-closing step (``"+trim"`` appended when trimmed); timings ``"build"``
+        ``"search+greedy"`` or ``"search+margin"`` when a MILP solution was completed
+        by the greedy or the margin step, ``"margin"`` when the margin search from the
+        wild type found it (``"+trim"`` appended when trimmed); timings ``"build"``
         (flux ranges, growth-essential genes and the MILP), ``"milp"``, ``"verify"``
         (and ``"greedy"``, ``"trim"``).
 
@@ -610,8 +768,12 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     GLPK rarely proves optimality of this MILP within seconds, so solves are time
     limited (0.25 s or 0.002 s per gene binary for the first, doubled for each next
     one) and the incumbent is used; when its check fails with growth intact,
-    genes that switch off routes bypassing production are added greedily before
-    the no-good cut is added.
+    genes that switch off routes bypassing production are added (greedily, then by
+    the μ0/μP margin search of :mod:`cobra_gdel.repair`) before the no-good cut is
+    added. If no MILP design couples, the margin search from the wild type gets the
+    last ``MARGIN_RESERVE`` share of *time_limit* (method ``"margin"``).
+    For targets without an ``EX_``/``DM_`` reaction the big-M ranges are computed
+    with the auxiliary sink open (ranges of the wild type alone are too narrow).
 
     Raises
     ------
@@ -636,8 +798,11 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     name = _target_id(resolve_target(model, target))
     checker = get_checker(model, solver=solver)
     keep = protected_genes(model, protected)
+    forced = frozenset(checker.validate_genes(forced))
+    if forced & keep:
+        raise ValueError(f"genes both forced and protected: {sorted(forced & keep)[:5]}")
     deletable = checker.genes if candidates is None else checker.validate_genes(candidates)
-    deletable = frozenset(deletable - keep)
+    deletable = frozenset(deletable - keep - forced)
     # Growth-essential genes cannot be deleted in any solution: fix them kept.
     start = time.perf_counter()
     prep = _Clock(None if math.isinf(clock.left()) else max(0.1, clock.left() / 4))
@@ -646,15 +811,23 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     timings = {"build": 0.0, "milp": 0.0, "verify": 0.0}
 
     checker.require_production_route(name, growth_lb, production_lb)
+    if forced and checker.max_growth(forced) + _EPS < growth_lb:
+        return DeletionDesign.from_report(
+            checker.check(name, forced, growth_lb, production_lb), "search", model=model,
+            timings={"build": time.perf_counter() - start},
+            reason=f"the forced deletions alone leave growth below {growth_lb:g}")
     milp = _MinRN(model, checker, name, deletable, growth_lb, production_lb, checker.interface,
-                  prep)
+                  prep, forced)
     timings["build"] = time.perf_counter() - start
+
+    # Time kept for the margin search from the wild type if no MILP design couples.
+    reserve = 0.0 if math.isinf(clock.left()) else MARGIN_RESERVE * clock.left()
 
     def budget(iteration: int = 0) -> float:
         # Escalating per-solve limits: the first solves stop early and use their
         # incumbent (every design is verified anyway); later ones get more time.
         first = max(FIRST_SOLVE_SECONDS, 0.002 * milp.n_binaries)
-        return min(clock.left(), DEFAULT_MILP_TIME_LIMIT, first * 2 ** iteration)
+        return min(clock.left() - reserve, DEFAULT_MILP_TIME_LIMIT, first * 2 ** iteration)
 
     best: CouplingReport | None = None
     reason = ""
@@ -674,7 +847,7 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     else:
         milp.set_minrn_objective(max(weight, 1e-6))
         for iteration in range(int(max_iterations)):
-            if clock.left() < _MIN_SOLVE_SECONDS and iteration > 0:
+            if clock.left() - reserve < _MIN_SOLVE_SECONDS and iteration > 0:
                 reason = f"time limit reached after {iteration} MILP solve(s)"
                 break
             start = time.perf_counter()
@@ -688,6 +861,7 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
                 reason = f"MILP solve {iteration + 1} found no solution within its time limit"
                 continue  # the next solve gets twice the time
             deleted, off = milp.decode()
+            deleted = deleted | forced
             start = time.perf_counter()
             report = checker.check(name, deleted, growth_lb, production_lb)
             timings["verify"] += time.perf_counter() - start
@@ -702,6 +876,11 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
                 timings["greedy"] = timings.get("greedy", 0.0) + time.perf_counter() - start
                 if closed.coupled:
                     report, method = closed, "search+greedy"
+                else:
+                    found = _margin_search(checker, name, deleted, pool, growth_lb,
+                                           production_lb, clock)
+                    if found is not None:
+                        report, method = found, "search+margin"
             if _better(best, report):
                 best = report
             if report.coupled:
@@ -712,6 +891,13 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
             milp.add_cut(off)
         else:
             reason = f"no coupled design in {max_iterations} MILP iteration(s)"
+    if (best is None or not best.coupled) and clock.left() >= _MIN_SOLVE_SECONDS:
+        # Last resort with the time left: the margin search from the wild type.
+        start = time.perf_counter()
+        found = _margin_search(checker, name, [], pool, growth_lb, production_lb, clock)
+        timings["greedy"] = timings.get("greedy", 0.0) + time.perf_counter() - start
+        if found is not None:
+            best, method = found, "margin"
     if best is None:
         # No MILP solution at all: report the wild type as the attempt.
         start = time.perf_counter()

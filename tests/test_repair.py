@@ -64,13 +64,6 @@ def test_repair_minimize(ecoli_data):
         assert not checker.check("succ_e", design.deletions - {gene}).coupled
 
 
-# Measured (15 s per target, 2 shared cores): 27 of 35 targets coupled. The misses
-# (acald_c, co2_c, etoh_e, gln__L_c, glu__L_c, glu__L_e, glx_c, icit_c; the list moves by
-# one or two with machine load) include the targets whose published strategies delete
-# the protected spontaneous gene s0001 (blocking O2 diffusion), which no returned
-# design may do.
-
-
 @pytest.mark.slow
 def test_repair_every_e_coli_core_target(ecoli_data):
     model, strategies = ecoli_data
@@ -83,10 +76,10 @@ def test_repair_every_e_coli_core_target(ecoli_data):
         else:
             assert design.status == "not_coupled" and design.reason
             failed.append(target)
-    # Measured 31-32/35 (misses: acald_c, co2_c, etoh_e, whose published designs block O2
-    # diffusion by deleting the protected spontaneous gene s0001; succ_c when the 15 s
-    # budget is cut by a loaded machine). The margin keeps the floor load-proof.
-    assert len(failed) <= 6, f"{len(failed)} targets not coupled: {sorted(failed)}"
+    # Measured 33/35 (misses: acald_c and co2_c, whose published designs block O2
+    # diffusion by deleting the protected spontaneous gene s0001). The margin of two
+    # keeps the floor safe when a loaded machine cuts the 15 s budget.
+    assert len(failed) <= 4, f"{len(failed)} targets not coupled: {sorted(failed)}"
 
 
 def test_repair_easy_targets(ecoli_data):
