@@ -18,11 +18,11 @@ frequency prior, a user's guesses) and searches near them:
    deletion switches off a reaction carrying flux in the μ0 solution are scored
    by μ0/μP and the best is deleted, until coupled or stuck. This continuous
    measure is what turns most near-misses into coupled designs (iMM904 from the
-   frequency prior: 37 % → 86 % coupled);
-4. **greedy add** – if that gets stuck, genes whose deletion switches off a
-   reaction that carries flux in a minimal-production solution are added while
-   growth and a production route survive;
-5. **MILP** – if no threshold gives a coupled design, the gDel_minRN MILP
+   frequency prior: 37 % → 84 % coupled). (A greedy route-closing step that used
+   to run here never produced a design once this stage existed, and its checks
+   took the time the MILP needs; :func:`cobra_gdel.search_deletions` still uses
+   it on MILP solutions.)
+4. **MILP** – if no threshold gives a coupled design, the gDel_minRN MILP
    restricted to the candidate genes (:func:`cobra_gdel.search.search_deletions`
    with ``candidates=``) gets the remaining time.
 
@@ -53,7 +53,6 @@ from .search import (
     _EPS,
     _better,
     _Clock,
-    _close_routes,
     _margin_search,
     _newly_disabled,
     _reenabled,
@@ -68,8 +67,6 @@ __all__ = ["repair", "THRESHOLDS"]
 
 #: Thresholds tried in this order (0.5 first, then moving away from it).
 THRESHOLDS = (0.5, 0.6, 0.4, 0.7, 0.3, 0.8, 0.2, 0.9, 0.1)
-#: Most checks the greedy-add stage makes per threshold.
-GREEDY_MAX_CHECKS = 40
 
 #: Most restored genes the restore stage tries to delete again.
 REDELETE_MAX = 30
@@ -188,7 +185,7 @@ def repair(model, target, scores: pd.Series, *, growth_lb: float = GROWTH_LB,
     -------
     DeletionDesign
         ``"coupled"`` (method ``"repair:threshold"``, ``"repair:restore"``,
-        ``"repair:margin"``, ``"repair:greedy"`` or ``"repair:milp"``, with ``"+trim"`` when trimmed), or
+        ``"repair:margin"`` or ``"repair:milp"``, with ``"+trim"`` when trimmed), or
         ``"not_coupled"`` with the best attempt and the reason. ``probabilities``
         are the scores; timings ``"repair"``, ``"verify"`` (and ``"milp"``,
         ``"trim"``).
@@ -276,10 +273,6 @@ def repair(model, target, scores: pd.Series, *, growth_lb: float = GROWTH_LB,
                                    clock)
             if found is not None:
                 report, method = found, "repair:margin"
-            else:
-                report = _close_routes(checker, name, report, pool, clock,
-                                       max_checks=GREEDY_MAX_CHECKS)
-                method = "repair:greedy"
         if _better(best, report):
             best, best_method = report, method
         if report.coupled:
