@@ -192,6 +192,11 @@ class FluxProblem:
         self.current[rid] = (lb, ub)
         self.variables[rid].set_bounds(lb, ub)
 
+    def fluxes(self) -> dict[str, float]:
+        """Reaction id → flux of the last solve (call only after an optimal solve)."""
+        values = self.problem.primal_values
+        return {rid: values[var.name] for rid, var in self.variables.items()}
+
     def restore(self, rid: str) -> None:
         """Give a reaction back its wild-type bounds."""
         self.set_bounds(rid, *self.bounds[rid])

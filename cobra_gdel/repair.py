@@ -54,6 +54,7 @@ from .search import (
     _better,
     _Clock,
     _margin_search,
+    _route_open,
     _newly_disabled,
     _reenabled,
     _single_growth,
@@ -92,13 +93,6 @@ def _validate_scores(checker, scores) -> pd.Series:
         raise ValueError(f"scores must be numbers in [0, 1]; bad values for "
                          f"{list(values.index[bad])[:5]}")
     return values
-
-
-def _route_open(checker, target: str, deletions, growth_lb: float,
-                production_lb: float) -> bool:
-    """Production ≥ production_lb possible with growth ≥ growth_lb (monotone in deletions)."""
-    _low, high = checker.production_range(target, deletions, growth_lb)
-    return high + _EPS >= production_lb
 
 
 def _restore_until_open(checker, target: str, deleted: list[str], growth_lb: float,

@@ -265,7 +265,7 @@ class _MinRN:
             if attempt == "fresh problem":
                 logger.info("MILP status %r; retrying on a fresh problem.", status)
                 self._fresh_problem()
-            _set_milp_time_limit(self.problem, seconds)
+            _configure_milp(self.problem, seconds)
             start = time.perf_counter()
             try:
                 status = self.problem.optimize()
@@ -328,7 +328,7 @@ def _flux_ranges(model, checker, growth_lb: float, clock: "_Clock | None" = None
     """Reaction id → (min, max) flux with growth ≥ *growth_lb*.
 
     Flux variability on a private LP (bounds capped at ±1000), cached per checker,
-    growth bound, auxiliary production reaction and set of closed reactions; rounded
+    growth bound and auxiliary production reaction (not with closed reactions); rounded
     outwards by 1e-6 (relative) against solver tolerance. *production* (id,
     stoichiometry) is an auxiliary sink that is not in the model: it is added open,
     because opening it can widen the ranges of other reactions (a dead-end pathway
@@ -364,7 +364,7 @@ def _flux_ranges(model, checker, growth_lb: float, clock: "_Clock | None" = None
             raise InfeasibleModelError(f"model {model.id!r} cannot grow at >= {growth_lb:g}"
                                        + (" with the forced deletions" if off else ""))
         ranges[rid] = (max(lb, _outward(low, -1.0)), min(ub, _outward(high, 1.0)))
-    if complete:
+    if complete and not off:  # forced sets are one-off: caching them only grows memory
         per_checker[key] = ranges
     logger.info("flux ranges of %s (%d reactions, %d closed) in %.2f s", model.id, len(ranges),
                 len(off), time.perf_counter() - start)
@@ -423,8 +423,9 @@ def _outward(value: float, direction: float) -> float:
     return value + direction * 1e-6 * max(1.0, abs(value))
 
 
-def _set_milp_time_limit(problem, seconds: float) -> None:
-    """Time limit of the next solve; GLPK's is set in milliseconds (optlang rounds to s)."""
+def _configure_milp(problem, seconds: float) -> None:
+    """Time limit of the next solve (GLPK's in milliseconds: optlang rounds to s), and
+    for GLPK its primal heuristics and cuts."""
     seconds = max(_MIN_SOLVE_SECONDS, float(seconds))
     if "glpk" in problem.interface.__name__:
         # GLPK applies the limit to its simplex and its branch-and-bound in turn.
@@ -519,16 +520,16 @@ def _min_production_flux(checker, target: str, report: CouplingReport) -> dict[s
         value = lp.solve(coefs, "min")
         if value is None:
             return {}
-        values = lp.problem.primal_values
-        return {rid: values[var.name] for rid, var in lp.variables.items()}
+        return lp.fluxes()
     finally:
         lp.set_constraint_bounds("growth_fix", None, None)
 
 
-def _route_open(checker, target: str, report: CouplingReport) -> bool:
-    """Whether production ≥ production_lb is still possible with growth ≥ growth_lb."""
-    _low, high = checker.production_range(target, report.deletions, report.growth_lb)
-    return high + _EPS >= report.production_lb  # False for NaN
+def _route_open(checker, target: str, deletions, growth_lb: float,
+                production_lb: float) -> bool:
+    """Production ≥ production_lb possible with growth ≥ growth_lb (monotone in deletions)."""
+    _low, high = checker.production_range(target, deletions, growth_lb)
+    return high + _EPS >= production_lb  # False for NaN
 
 
 def _close_routes(checker, target: str, report: CouplingReport, pool: list[str],
@@ -569,7 +570,8 @@ def _close_routes(checker, target: str, report: CouplingReport, pool: list[str],
                 return trial
             if (trial.growth_rate + _EPS >= growth_lb
                     and (trial.max_production + _EPS >= production_lb
-                         or _route_open(checker, target, trial))):
+                         or _route_open(checker, target, trial.deletions, growth_lb,
+                                        production_lb))):
                 key = (trial.min_production, -trial.growth_rate)
                 if best_trial is None or key > (best_trial.min_production,
                                                 -best_trial.growth_rate):
@@ -613,9 +615,7 @@ def _growth_pair(checker, target: str, deleted, production_lb: float,
             if value is None:
                 result.append((None, None))
                 continue
-            primal = lp.problem.primal_values
-            result.append((max(0.0, value),
-                           {r: primal[var.name] for r, var in lp.variables.items()}))
+            result.append((max(0.0, value), lp.fluxes()))
     finally:
         lp.set_bounds(rid, lb, ub)
     return result

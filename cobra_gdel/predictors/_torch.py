@@ -69,6 +69,34 @@ def _length_chunks(lengths: Sequence[int], size: int) -> list[np.ndarray]:
     return [order[i : i + size] for i in range(0, len(order), size)]
 
 
+class _EarlyStopping:
+    """Best-validation bookkeeping of a training loop: keeps the weights of the best
+    epoch and says when *patience* epochs passed without improvement (only when
+    there is a validation split, *active*)."""
+
+    def __init__(self, patience: int, active: bool) -> None:
+        self.patience, self.active = patience, active
+        self.best, self.best_epoch, self.wait, self.epochs = math.inf, 0, 0, 0
+        self.state: dict | None = None
+
+    def step(self, val: float, net: nn.Module) -> bool:
+        """Record one epoch's validation loss; True when training should stop."""
+        self.epochs += 1
+        if val < self.best - 1e-6:
+            self.best, self.best_epoch, self.wait = val, self.epochs, 0
+            self.state = copy.deepcopy(net.state_dict())
+            return False
+        self.wait += 1
+        return self.active and self.wait >= self.patience
+
+    def finish(self, net: nn.Module) -> dict:
+        """Load the best weights (with a validation split) and summarise the run."""
+        if self.state is not None and self.active:
+            net.load_state_dict(self.state)
+        return {"epochs_run": self.epochs, "best_epoch": self.best_epoch,
+                "best_val_loss": self.best}
+
+
 class PairNet(nn.Module):
     """Interface of the networks: two encoders and a pair head."""
 
@@ -247,9 +275,9 @@ class TorchPairPredictor(BasePredictor):
         t_tok, t_len = self._encode_tokens(target_seqs, "smiles")
         prior = self.gene_prior_logit_
         bce = nn.BCEWithLogitsLoss()
-        best, best_state, best_epoch, wait, history = math.inf, None, 0, 0, []
+        stopper = _EarlyStopping(self.patience, active=len(val_idx) > 0)
         bar = tqdm(range(epochs), desc=desc, disable=not self.progress, leave=False)
-        for epoch in bar:
+        for _epoch in bar:
             net.train()
             total = 0.0
             n_steps = 0
@@ -275,18 +303,10 @@ class TorchPairPredictor(BasePredictor):
                     total += float(loss.detach())
                     n_steps += 1
             val = self._val_loss(t_tok, t_len, y, gene_seqs, val_idx) if len(val_idx) else total
-            history.append(val)
             bar.set_postfix(loss=f"{total / max(n_steps, 1):.4f}", val=f"{val:.4f}")
-            if val < best - 1e-6:
-                best, best_epoch, wait = val, epoch + 1, 0
-                best_state = copy.deepcopy(net.state_dict())
-            else:
-                wait += 1
-                if len(val_idx) and wait >= self.patience:
-                    break
-        if best_state is not None and len(val_idx):
-            net.load_state_dict(best_state)
-        return {"epochs_run": len(history), "best_epoch": best_epoch, "best_val_loss": best}
+            if stopper.step(val, net):
+                break
+        return stopper.finish(net)
 
     @torch.no_grad()
     def _val_loss(self, t_tok, t_len, y, gene_seqs, val_idx) -> float:
@@ -320,11 +340,11 @@ class TorchPairPredictor(BasePredictor):
         opt = torch.optim.Adam(params, lr=lr)
         rng = np.random.default_rng(self.seed + 2)
         bce = nn.BCEWithLogitsLoss()
-        best, best_state, best_epoch, wait, history = math.inf, None, 0, 0, []
+        stopper = _EarlyStopping(self.patience, active=len(val_idx) > 0)
         bar = tqdm(range(epochs), desc=desc, disable=not self.progress, leave=False)
         n_genes = zg.shape[0]
         pairs = np.stack(np.meshgrid(train_idx, np.arange(n_genes), indexing="ij"), -1).reshape(-1, 2)
-        for epoch in bar:
+        for _epoch in bar:
             net.train()
             order = rng.permutation(len(pairs))
             for i in range(0, len(order), self.pair_batch):
@@ -342,19 +362,12 @@ class TorchPairPredictor(BasePredictor):
                     val = float(bce(self._apply_prior(net.pair_logits(zm[val_idx], zg), prior), y[val_idx]))
             else:
                 val = float(loss)
-            history.append(val)
             bar.set_postfix(val=f"{val:.4f}")
-            if val < best - 1e-6:
-                best, best_epoch, wait = val, epoch + 1, 0
-                best_state = copy.deepcopy(net.state_dict())
-            else:
-                wait += 1
-                if len(val_idx) and wait >= self.patience:
-                    break
-        if best_state is not None and len(val_idx):
-            net.load_state_dict(best_state)
+            if stopper.step(val, net):
+                break
+        result = stopper.finish(net)
         net.eval()
-        return {"epochs_run": len(history), "best_epoch": best_epoch, "best_val_loss": best}
+        return result
 
     def _fit_impl(self, ctx: dict[str, Any]) -> dict[str, Any]:
         """Default training: joint (all parameters) with early stopping."""
