@@ -53,11 +53,13 @@ from .search import (
     _EPS,
     _better,
     _Clock,
+    _exit_reason,
     _margin_search,
     _route_open,
     _newly_disabled,
     _reenabled,
     _single_growth,
+    _uncontrolled_exit,
     search_deletions,
     trim,
 )
@@ -204,6 +206,13 @@ def repair(model, target, scores: pd.Series, *, growth_lb: float = GROWTH_LB,
     start = time.perf_counter()
     verify = 0.0
     checker.require_production_route(name, growth_lb, production_lb)
+    route = _uncontrolled_exit(model, checker, name, keep)
+    if route:
+        report = checker.check(name, (), growth_lb, production_lb)
+        return DeletionDesign.from_report(
+            report, "repair:threshold", model=model, probabilities=probabilities,
+            timings={"repair": time.perf_counter() - start, "verify": 0.0},
+            reason=_exit_reason(name, route, keep))
 
     # Genes that can matter: in some rule, not protected; sorted by score, high first.
     in_rules = {g for g, rxns in checker.rules.gene_reactions.items() if rxns}

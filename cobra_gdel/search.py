@@ -52,6 +52,12 @@ __all__ = ["search_deletions", "trim"]
 DEFAULT_MILP_TIME_LIMIT = 300.0
 #: Limit of the first MILP solve (at least; 0.002 s per gene binary), doubled per iteration.
 FIRST_SOLVE_SECONDS = 0.25
+#: Production levels (shares of the maximal production at growth ≥ growth_lb) the MILP
+#: requires in turn after its first solve at production_lb. Every solution is still
+#: checked at production_lb; requiring more production makes the maximally repressed
+#: network keep only routes through the target, which couples far more often
+#: (e_coli_core, GLPK: see search_deletions' notes).
+PRODUCTION_LEVELS = (0.1, 0.3, 0.01, 0.5)
 #: Most checks the greedy route-closing step makes after one MILP solution.
 GREEDY_MAX_CHECKS = 60
 #: Up to this many options the greedy step takes the best one, beyond it the first.
@@ -209,7 +215,7 @@ class _MinRN:
         # Requirements.
         self.production_coefs = {prod_id: -prod_stoich[metabolite.id]}
         self.growth_row = Constraint(Zero, lb=growth_lb)
-        self.production_row = Constraint(Zero, lb=production_lb)
+        self.production_row = Constraint(Zero, lb=production_lb, name="production")
         pending.append((self.growth_row, {self.flux[r]: c for r, c in growth.items()}))
         pending.append((self.production_row,
                         {self.flux[r]: c for r, c in self.production_coefs.items()}))
@@ -243,6 +249,10 @@ class _MinRN:
         for switch in self.switches:
             coefs[switch.var] = coefs.get(switch.var, 0.0) + weight * len(switch.reactions)
         self._set_objective(coefs, "min")
+
+    def require_production(self, value: float) -> None:
+        """Set the MILP's lower bound on production (valid across fresh problems)."""
+        self.problem.constraints["production"].lb = value
 
     def fix_all_kept(self, fixed: bool) -> None:
         """Fix every gene binary to 1 (kept), or free them again."""
@@ -369,6 +379,70 @@ def _flux_ranges(model, checker, growth_lb: float, clock: "_Clock | None" = None
     logger.info("flux ranges of %s (%d reactions, %d closed) in %.2f s", model.id, len(ranges),
                 len(off), time.perf_counter() - start)
     return ranges
+
+
+_EXIT_LP: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_EXITS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _uncontrolled_exit(model, checker, target: str, keep: frozenset[str]) -> list[str]:
+    """Reactions through which *target* can leave the network whatever is deleted.
+
+    Only reactions that stay active when every gene outside *keep* is deleted
+    (no rule, or a rule that protected genes alone satisfy) are open; growth
+    reactions and the target's own production reaction are closed, and exchange,
+    demand and sink reactions may only export. If one unit of the target can then
+    be consumed, every flux distribution can send its production of the target
+    this way instead, at the same growth, so the minimal production at maximal
+    growth is 0 for every design (while flux bounds leave room for the detour).
+    Returns the reactions of such an exit (empty: none). Cached per checker,
+    target and protected set.
+    """
+    key = (target, keep)
+    memo = _EXITS.setdefault(checker, {})
+    if key in memo:
+        return memo[key]
+    rid, _coefs = checker.production(target)
+    lp = _EXIT_LP.get(checker)
+    if lp is None:
+        # The detour is a direction added to a feasible flux: each reaction may move
+        # the ways its bounds allow (a positive lower bound, such as ATP maintenance,
+        # does not force flux), exchanges only towards export (no extra uptake).
+        lp = FluxProblem(model, checker.interface, time_limit=checker.lp.time_limit)
+        boundary = {r.id for r in model.boundary}
+        for r, (lb, ub) in list(lp.bounds.items()):
+            lp.bounds[r] = (0.0 if r in boundary else min(lb, 0.0), max(ub, 0.0))
+            lp.restore(r)
+        _EXIT_LP[checker] = lp
+    closed = set(checker.rules.disabled(checker.genes - keep)) | set(checker._growth)
+    closed.add(rid)
+    source = f"_cobra_gdel_source_{target}"
+    if source not in lp.current:
+        lp.add_reaction(source, {target: 1.0}, 0.0, 0.0)
+    changed = {source: (0.0, 1.0)}
+    changed.update({r: (0.0, 0.0) for r in closed if r in lp.current})
+    try:
+        for r, (lb, ub) in changed.items():
+            lp.set_bounds(r, lb, ub)
+        value = lp.solve({source: 1.0}, "max")
+        route = [] if value is None or value < 1e-6 else sorted(
+            r for r, v in lp.fluxes().items() if abs(v) > 1e-9 and r != source)
+    finally:
+        for r in changed:
+            lp.restore(r)
+    memo[key] = route
+    if route:
+        logger.info("%s can leave through reactions no deletable gene controls: %s", target,
+                    route)
+    return route
+
+
+def _exit_reason(target: str, route: list[str], keep: frozenset[str]) -> str:
+    shown = ", ".join(route[:6]) + (", ..." if len(route) > 6 else "")
+    return (f"no deletion design can couple {target}: it can also leave through reactions "
+            f"that no deletable gene controls ({shown}), so every design has minimal "
+            "production 0 at maximal growth"
+            + (f" (protected genes: {', '.join(sorted(keep)[:5])})" if keep else ""))
 
 
 def _rule_off(rules, rid: str, deleted) -> bool:
@@ -766,8 +840,8 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     switches are continuous (they are integral whenever the genes are); big-M
     constants are the wild type's flux ranges at growth ≥ *growth_lb*.
     GLPK rarely proves optimality of this MILP within seconds, so solves are time
-    limited (0.25 s or 0.002 s per gene binary for the first, doubled for each next
-    one) and the incumbent is used; when its check fails with growth intact,
+    limited (0.25 s or 0.002 s per gene binary, doubled after a solve that found no
+    incumbent at all) and the incumbent is used; when its check fails with growth intact,
     genes that switch off routes bypassing production are added (greedily, then by
     the μ0/μP margin search of :mod:`cobra_gdel.repair`) before the no-good cut is
     added. If no MILP design couples, the margin search from the wild type gets the
@@ -811,6 +885,12 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     timings = {"build": 0.0, "milp": 0.0, "verify": 0.0}
 
     checker.require_production_route(name, growth_lb, production_lb)
+    route = _uncontrolled_exit(model, checker, name, checker.genes - deletable - forced)
+    if route:
+        return DeletionDesign.from_report(
+            checker.check(name, forced, growth_lb, production_lb), "search", model=model,
+            timings={"build": time.perf_counter() - start},
+            reason=_exit_reason(name, route, keep))
     if forced and checker.max_growth(forced) + _EPS < growth_lb:
         return DeletionDesign.from_report(
             checker.check(name, forced, growth_lb, production_lb), "search", model=model,
@@ -823,11 +903,13 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     # Time kept for the margin search from the wild type if no MILP design couples.
     reserve = 0.0 if math.isinf(clock.left()) else MARGIN_RESERVE * clock.left()
 
-    def budget(iteration: int = 0) -> float:
-        # Escalating per-solve limits: the first solves stop early and use their
-        # incumbent (every design is verified anyway); later ones get more time.
+    def budget(fruitless: int) -> float:
+        # Short solves that stop at their incumbent (every design is verified anyway):
+        # many quick no-good rounds find a coupled pattern more often than a few long
+        # ones (e_coli_core, GLPK: 35/35 targets against 33/35 in 10 s). A solve that
+        # ends without any incumbent doubles the time of the next.
         first = max(FIRST_SOLVE_SECONDS, 0.002 * milp.n_binaries)
-        return min(clock.left() - reserve, DEFAULT_MILP_TIME_LIMIT, first * 2 ** iteration)
+        return min(clock.left() - reserve, DEFAULT_MILP_TIME_LIMIT, first * 2 ** fruitless)
 
     best: CouplingReport | None = None
     reason = ""
@@ -846,19 +928,31 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
         reason = f"the growth LP for the objective weight ended {outcome}"
     else:
         milp.set_minrn_objective(max(weight, 1e-6))
+        fruitless = 0
+        # Production required by the MILP: production_lb first (gDel_minRN), then
+        # raised levels in turn (each solution is still checked at production_lb).
+        high = checker.production_range(name, forced, growth_lb)[1]
+        levels = [production_lb] + [f * high for f in PRODUCTION_LEVELS
+                                    if f * high > production_lb]
         for iteration in range(int(max_iterations)):
             if clock.left() - reserve < _MIN_SOLVE_SECONDS and iteration > 0:
                 reason = f"time limit reached after {iteration} MILP solve(s)"
                 break
+            level = levels[iteration % len(levels)]
+            milp.require_production(level)
             start = time.perf_counter()
-            outcome = milp.solve(budget(iteration))
+            outcome = milp.solve(budget(fruitless))
             timings["milp"] += time.perf_counter() - start
+            if outcome == "infeasible" and level > production_lb:
+                levels.remove(level)  # no further pattern produces this much
+                continue
             if outcome == "infeasible":
                 reason = (f"the MILP became infeasible after {iteration} no-good cut(s): no "
                           "further reaction pattern meets the requirements")
                 break
             if outcome == "failed":
                 reason = f"MILP solve {iteration + 1} found no solution within its time limit"
+                fruitless += 1
                 continue  # the next solve gets twice the time
             deleted, off = milp.decode()
             deleted = deleted | forced
