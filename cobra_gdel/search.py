@@ -50,7 +50,8 @@ __all__ = ["search_deletions", "trim"]
 
 #: Wall-clock limit of one MILP solve when the caller gives no overall limit, seconds.
 DEFAULT_MILP_TIME_LIMIT = 300.0
-#: Limit of the first MILP solve (at least; 0.002 s per gene binary), doubled per iteration.
+#: Limit of each MILP solve (at least; 0.002 s per gene binary), doubled after a solve
+#: that found no incumbent.
 FIRST_SOLVE_SECONDS = 0.25
 #: Production levels (shares of the maximal production at growth ≥ growth_lb) the MILP
 #: requires in turn after its first solve at production_lb. Every solution is still
@@ -915,8 +916,7 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     def budget(fruitless: int) -> float:
         # Short solves that stop at their incumbent (every design is verified anyway):
         # many quick no-good rounds find a coupled pattern more often than a few long
-        # ones (e_coli_core, GLPK: 35/35 targets against 33/35 in 10 s). A solve that
-        # ends without any incumbent doubles the time of the next.
+        # ones. A solve that ends without any incumbent doubles the time of the next.
         first = max(FIRST_SOLVE_SECONDS, 0.002 * milp.n_binaries)
         return min(clock.left() - reserve, DEFAULT_MILP_TIME_LIMIT, first * 2 ** fruitless)
 
