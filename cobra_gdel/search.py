@@ -28,7 +28,7 @@ from optlang.interface import FEASIBLE, INFEASIBLE, OPTIMAL, TIME_LIMIT
 from optlang.symbolics import Zero
 
 from ._gpr import _minimise
-from ._lp import FluxProblem, _set_time_limit
+from ._lp import FluxProblem, _set_time_limit, solver_interface
 from .coupling import (
     GROWTH_LB,
     PRODUCTION_LB,
@@ -153,9 +153,12 @@ class _MinRN:
             r.id: {m.id: c for m, c in r.metabolites.items()} for r in model.reactions}
         # Flux bounds tightened to the reachable ranges (growth >= growth_lb): the same
         # feasible set, but big-M constants that are as small as they can be.
+        # With forced deletions (a one-off problem) only switched reactions need ranges.
+        switched = (frozenset(r for rs in switch_of_rule.values() for r in rs)
+                    if forced else None)
         bounds = dict(_flux_ranges(model, checker, growth_lb, clock,
                                    (prod_id, prod_stoich) if auxiliary else None,
-                                   frozenset(self.off)))
+                                   frozenset(self.off), switched))
         if auxiliary:
             stoich[prod_id] = dict(prod_stoich)
         self.flux = {rid: Variable(f"v{i}", lb=lb, ub=ub)
@@ -335,7 +338,8 @@ _RANGES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def _flux_ranges(model, checker, growth_lb: float, clock: "_Clock | None" = None,
                  production: tuple[str, Mapping[str, float]] | None = None,
-                 off: frozenset[str] = frozenset()) -> dict[str, tuple[float, float]]:
+                 off: frozenset[str] = frozenset(),
+                 only: frozenset[str] | None = None) -> dict[str, tuple[float, float]]:
     """Reaction id → (min, max) flux with growth ≥ *growth_lb*.
 
     Flux variability on a private LP (bounds capped at ±1000), cached per checker,
@@ -346,10 +350,12 @@ def _flux_ranges(model, checker, growth_lb: float, clock: "_Clock | None" = None
     of the wild type carries flux once its product can leave), so ranges of the
     wild type alone would cut off feasible designs. Reactions in *off* are closed
     (forced deletions), which only narrows the ranges of every solution that has
-    them closed. When *clock* runs out, the remaining reactions keep their capped
+    them closed. With *only*, just those reactions get ranges (the MILP's switched
+    reactions, the only ones with big-M constants); the rest keep their capped
+    bounds. When *clock* runs out, the remaining reactions keep their capped
     bounds (valid, only looser) and the incomplete result is not cached.
     """
-    key = (growth_lb, None if production is None else production[0], off)
+    key = (growth_lb, None if production is None else production[0], off, only)
     per_checker = _RANGES.setdefault(checker, {})
     ranges = per_checker.get(key)
     if ranges is not None:
@@ -365,6 +371,9 @@ def _flux_ranges(model, checker, growth_lb: float, clock: "_Clock | None" = None
     ranges = {}
     complete = True
     for rid, (lb, ub) in lp.current.items():
+        if only is not None and rid not in only:
+            ranges[rid] = (lb, ub)
+            continue
         if clock is not None and clock.expired():
             complete = False
             ranges[rid] = (lb, ub)
@@ -520,6 +529,20 @@ def _configure_milp(problem, seconds: float) -> None:
             setattr(iocp, cut, swiglpk.GLP_ON)
     else:
         _set_time_limit(problem, seconds)
+    _tighten_integrality(problem)
+
+
+#: Integrality tolerance of the MILP: a "deleted" gene binary left at this value still
+#: lets ``ub * z`` flux through its reactions (1000 × HiGHS' default 1e-6 = 1e-3, the
+#: default growth_lb), and such incumbents decoded to designs that cannot grow.
+MILP_INTEGRALITY_TOLERANCE = 1e-9
+
+
+def _tighten_integrality(problem) -> None:
+    try:
+        problem.configuration.tolerances.integrality = MILP_INTEGRALITY_TOLERANCE
+    except Exception as exc:  # an interface without the option: keep its default
+        logger.debug("could not set the integrality tolerance: %s", exc)
 
 
 def _has_incumbent(problem) -> bool:
@@ -828,7 +851,7 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
         ``"not_coupled"`` with the best attempt and the reason. Method ``"search"``,
         ``"search+greedy"`` or ``"search+margin"`` when a MILP solution was completed
         by the greedy or the margin step, ``"margin"`` when the margin search from the
-        wild type found it (``"+trim"`` appended when trimmed); timings ``"build"``
+        wild type (with the *forced* genes deleted) found it (``"+trim"`` appended when trimmed); timings ``"build"``
         (flux ranges, growth-essential genes and the MILP), ``"milp"``, ``"verify"``
         (and ``"greedy"``, ``"trim"``).
 
@@ -851,8 +874,8 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     networks that must still make much of the target couple far more often
     (e_coli_core, GLPK, 10 s: every target that has a design, against 27/35 with
     *production_lb* alone), and every such solution is checked at *production_lb*.
-    If no MILP design couples, the margin search from the wild type gets the
-    last ``MARGIN_RESERVE`` share of *time_limit* (method ``"margin"``).
+    If no MILP design couples, the margin search from the wild type (with the
+    *forced* genes deleted) gets the last ``MARGIN_RESERVE`` share of *time_limit* (method ``"margin"``).
     A target that can leave the cell through reactions no deletable gene controls
     has no design at all; that is found by one LP before the MILP is built and
     returned as ``"not_coupled"`` with the route in the reason.
@@ -874,6 +897,18 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     >>> search_deletions(model, "succ_e").coupled   # doctest: +SKIP
     True
     """
+    return _search(model, target, growth_lb=growth_lb, production_lb=production_lb,
+                   max_iterations=max_iterations, time_limit=time_limit, minimize=minimize,
+                   candidates=candidates, protected=protected, forced=forced, solver=solver,
+                   milp_solver=solver)
+
+
+def _search(model, target, *, growth_lb: float, production_lb: float, max_iterations: int,
+            time_limit: float | None, minimize: bool, candidates: Iterable | None,
+            protected: Iterable, forced: Iterable, solver, milp_solver) -> DeletionDesign:
+    """:func:`search_deletions` with the LP checks on *solver* and the MILP on
+    *milp_solver* (repair solves the MILP with HiGHS but keeps GLPK's warm-started
+    LPs, several times faster per check than HiGHS through optlang)."""
     clock = _Clock(time_limit)
     growth_lb = _check_lb("growth_lb", growth_lb)
     production_lb = _check_lb("production_lb", production_lb)
@@ -906,8 +941,8 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
             checker.check(name, forced, growth_lb, production_lb), "search", model=model,
             timings={"build": time.perf_counter() - start},
             reason=f"the forced deletions alone leave growth below {growth_lb:g}")
-    milp = _MinRN(model, checker, name, deletable, growth_lb, production_lb, checker.interface,
-                  prep, forced)
+    milp = _MinRN(model, checker, name, deletable, growth_lb, production_lb,
+                  solver_interface(model, milp_solver), prep, forced)
     timings["build"] = time.perf_counter() - start
 
     # Time kept for the margin search from the wild type if no MILP design couples.
@@ -995,9 +1030,10 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
         else:
             reason = f"no coupled design in {max_iterations} MILP iteration(s)"
     if (best is None or not best.coupled) and clock.left() >= _MIN_SOLVE_SECONDS:
-        # Last resort with the time left: the margin search from the wild type.
+        # Last resort with the time left: the margin search from the wild type (plus the forced genes).
         start = time.perf_counter()
-        found = _margin_search(checker, name, [], pool, growth_lb, production_lb, clock)
+        found = _margin_search(checker, name, sorted(forced), pool, growth_lb,
+                               production_lb, clock)
         timings["greedy"] = timings.get("greedy", 0.0) + time.perf_counter() - start
         if found is not None:
             best, method = found, "margin"

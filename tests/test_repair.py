@@ -135,3 +135,60 @@ def test_property_repair_coupled_rechecks(textbook, values, target):
     else:
         assert design.status == "not_coupled" and design.reason
     assert "s0001" not in design.deletions
+
+
+def test_drop_blockers_drops_only_the_blocking_genes(textbook):
+    from cobra_gdel.repair import _drop_blockers
+    from cobra_gdel.search import _Clock, _route_open
+
+    checker = get_checker(textbook)
+    # talB, aceE, aceF, lpd, acnB, mhpF leave growth and the succ_e route; eno (b2779)
+    # and gapA (b1779) are growth-essential. Restoring everything scored below the
+    # first blocker would also restore the last four harmless genes.
+    order = ["b0008", "b0114", "b2779", "b0115", "b1779", "b0116", "b0118", "b0351"]
+    assert not _route_open(checker, "succ_e", order, 0.001, 0.001)
+    kept = _drop_blockers(checker, "succ_e", order, 0.001, 0.001, _Clock(30))
+    assert kept == [g for g in order if g not in {"b2779", "b1779"}]
+    assert _route_open(checker, "succ_e", kept, 0.001, 0.001)
+    # A list that leaves the route open comes back unchanged.
+    assert _drop_blockers(checker, "succ_e", kept, 0.001, 0.001, _Clock(30)) == kept
+
+
+def test_milp_integrality_tolerance_is_tight():
+    """A 'deleted' gene binary at the default tolerance (1e-6) still lets 1000·1e-6 =
+    growth_lb of flux through; such incumbents decoded to designs that cannot grow."""
+    from optlang import available_solvers
+
+    from cobra_gdel.search import MILP_INTEGRALITY_TOLERANCE, _configure_milp
+
+    interfaces = ["glpk_interface"] + (["hybrid_interface"] if available_solvers.get("HIGHS")
+                                       else [])
+    for name in interfaces:
+        module = __import__(f"optlang.{name}", fromlist=["Model"])
+        problem = module.Model()
+        _configure_milp(problem, 1.0)
+        assert problem.configuration.tolerances.integrality == MILP_INTEGRALITY_TOLERANCE
+
+
+def test_focused_milp_couples_where_thresholds_do_not(ecoli_data):
+    """succ_c: no threshold of the frequency prior couples; the MILP over the
+    uncertain genes (the confident ones fixed) does."""
+    from cobra_gdel.coupling import protected_genes
+    from cobra_gdel.repair import FORCE_SCORE, KEEP_SCORE, _focused_milp
+    from cobra_gdel.search import _Clock
+
+    model, strategies = ecoli_data
+    prior = _prior(strategies, "succ_c")
+    checker = get_checker(model)
+    keep = protected_genes(model, ())
+    in_rules = {g for g, r in checker.rules.gene_reactions.items() if r}
+    pool = sorted((g for g in prior.index if g in in_rules and g not in keep),
+                  key=lambda g: (-prior[g], g))
+    design = _focused_milp(model, checker, "succ_c", pool, prior, 0.001, 0.001, _Clock(60),
+                           60.0, (), None)
+    assert design is not None and design.coupled, design.reason
+    assert check_coupling(model, "succ_c", design.deletions).coupled
+    confident = {g for g in pool if prior[g] >= FORCE_SCORE}
+    unlikely = {g for g in pool if prior[g] <= KEEP_SCORE}
+    assert not design.deletions & unlikely
+    assert len(confident & design.deletions) >= len(confident) - 3  # blockers given back
