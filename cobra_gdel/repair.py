@@ -334,6 +334,19 @@ def repair(model, target, scores: pd.Series, *, growth_lb: float = GROWTH_LB,
                 f"{method}+trim", model=model, probabilities=probabilities, timings=timings)
         return design
 
+    def consider(found: DeletionDesign, method: str, seconds: float,
+                 stage: str) -> DeletionDesign | None:
+        """Re-check a MILP stage's design: the finished design when coupled, else None
+        (the best attempt and the reason are kept)."""
+        nonlocal best, best_method
+        report = checker.check(name, found.deletions, growth_lb, production_lb)
+        if _better(best, report):
+            best, best_method = report, method
+        if report.coupled:
+            return finish(report, method, {"milp": seconds})
+        reasons.append(f"{stage}: {found.reason}")
+        return None
+
     lowest = 1.0
     focused_done = False
     for theta in THRESHOLDS:
@@ -377,14 +390,11 @@ def repair(model, target, scores: pd.Series, *, growth_lb: float = GROWTH_LB,
                 model, checker, name, pool, probabilities, growth_lb, production_lb,
                 clock, None if math.isinf(left) else FOCUSED_SHARE * left, protected,
                 solver)
-            focused_seconds = time.perf_counter() - t0
             if found is not None:
-                report = checker.check(name, found.deletions, growth_lb, production_lb)
-                if _better(best, report):
-                    best, best_method = report, "repair:focused"
-                if report.coupled:
-                    return finish(report, "repair:focused", {"milp": focused_seconds})
-                reasons.append(f"focused MILP: {found.reason}")
+                design = consider(found, "repair:focused", time.perf_counter() - t0,
+                                  "focused MILP")
+                if design is not None:
+                    return design
     if best is not None and best.reason:
         reasons.append(f"threshold sweep: {best.reason}")
 
@@ -406,12 +416,9 @@ def repair(model, target, scores: pd.Series, *, growth_lb: float = GROWTH_LB,
             found = None
         milp_seconds = time.perf_counter() - t0
         if found is not None:
-            report = checker.check(name, found.deletions, growth_lb, production_lb)
-            if _better(best, report):
-                best, best_method = report, "repair:milp"
-            if report.coupled:
-                return finish(report, "repair:milp", {"milp": milp_seconds})
-            reasons.append(f"restricted MILP: {found.reason}")
+            design = consider(found, "repair:milp", milp_seconds, "restricted MILP")
+            if design is not None:
+                return design
     else:
         reasons.append(f"less than {MILP_MIN_SECONDS:g} s left for the MILP")
     if best is None:
