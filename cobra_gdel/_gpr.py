@@ -105,12 +105,15 @@ class RuleSet:
     def disabled(self, deleted: Iterable[str]) -> frozenset[str]:
         """Reactions whose rule is false once the *deleted* genes are false."""
         deleted = frozenset(deleted)
-        affected = {r for g in deleted for r in self.gene_reactions.get(g, ())}
+        reactions = self.gene_reactions
+        affected = set().union(*[reactions[g] for g in deleted if g in reactions])
+        rules = self.rules
         out = []
         for rid in affected:
-            terms = self.rules.get(rid)
+            terms = rules.get(rid)
             if terms is not None:
-                if all(not term.isdisjoint(deleted) for term in terms):
+                # False when no AND-term is left intact (map: no generator per rule).
+                if not any(map(deleted.isdisjoint, terms)):
                     out.append(rid)
             elif not self._ast[rid].eval(knockouts=deleted):
                 out.append(rid)

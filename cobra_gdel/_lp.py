@@ -202,7 +202,8 @@ class FluxProblem:
         self.set_bounds(rid, *self.bounds[rid])
 
     # -- solving ----------------------------------------------------------------------
-    def solve(self, coefs: Mapping[str, float], direction: str) -> float | None:
+    def solve(self, coefs: Mapping[str, float], direction: str,
+              primal: bool = False) -> float | None:
         """Optimise a linear objective over reaction fluxes.
 
         Parameters
@@ -211,6 +212,11 @@ class FluxProblem:
             Reaction id → objective coefficient.
         direction : {"max", "min"}
             Optimisation sense.
+        primal : bool
+            GLPK: start with the primal simplex. Only for a solve whose warm-start
+            basis is still primal feasible (the bounds are those of the previous
+            optimal solve, only the objective changed or a row was relaxed
+            around its solution); after bound changes the dual simplex is used.
 
         Returns
         -------
@@ -231,7 +237,7 @@ class FluxProblem:
                                status)
                 self.rebuild()
             self._set_objective(coefs, direction)
-            status = self._optimize()
+            status = self._optimize(primal and attempt == "warm")
             if status == OPTIMAL:
                 return self.objective_value()
             if status == INFEASIBLE and attempt != "warm":
@@ -251,17 +257,17 @@ class FluxProblem:
             objective.direction = direction
         self._objective_coefs = dict(coefs)
 
-    def _optimize(self) -> str:
+    def _optimize(self, primal: bool = False) -> str:
         start = time.perf_counter()
         try:
-            status = self._fast_simplex() if self._glpk else self.problem.optimize()
+            status = self._fast_simplex(primal) if self._glpk else self.problem.optimize()
         except Exception as exc:  # solver libraries raise their own types
             logger.info("solver raised %s: %s", type(exc).__name__, exc)
             return "error"
         logger.debug("LP solved in %.4f s: %s", time.perf_counter() - start, status)
         return status
 
-    def _fast_simplex(self) -> str:
+    def _fast_simplex(self, primal: bool = False) -> str:
         """GLPK simplex without optlang's per-solve re-scaling (scaled once per build)."""
         problem = self.problem
         run = getattr(problem, "_run_glp_simplex", None)
@@ -274,7 +280,13 @@ class FluxProblem:
         # over many bound changes, and the dual simplex then reported wrong optima here.
         if swiglpk.glp_bf_exists(problem.problem) and swiglpk.glp_factorize(problem.problem) != 0:
             swiglpk.glp_std_basis(problem.problem)
-        status = run()
+        smcp = problem.configuration._smcp
+        if primal:
+            smcp.meth = swiglpk.GLP_PRIMAL
+        try:
+            status = run()
+        finally:
+            smcp.meth = swiglpk.GLP_DUALP
         problem._status = status
         return status
 

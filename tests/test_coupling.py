@@ -267,3 +267,27 @@ def test_random_deletions_never_change_model_and_recheck(textbook, data):
     assert again.growth_rate == pytest.approx(first.growth_rate, abs=1e-6)
     if first.coupled:
         assert again.min_production >= first.production_lb - 1e-9
+
+
+def test_primal_warm_start_gives_the_dual_simplex_values(textbook, monkeypatch):
+    """The production LPs of a check start GLPK's primal simplex from the growth LP's
+    basis; every value must match a check that uses the dual simplex throughout."""
+    import random
+
+    from cobra_gdel._lp import FluxProblem
+
+    rng = random.Random(3)
+    genes = sorted(g.id for g in textbook.genes)
+    cases = [(t, rng.sample(genes, k)) for t in ("succ_e", "ac_e", "for_e", "etoh_e")
+             for k in (0, 3, 8, 20)]
+    fast = CouplingChecker(textbook)
+    got = [fast.check(t, d) for t, d in cases]
+    real = FluxProblem._fast_simplex
+    monkeypatch.setattr(FluxProblem, "_fast_simplex", lambda self, primal=False: real(self))
+    slow = CouplingChecker(textbook)
+    for (target, deletions), report in zip(cases, got):
+        want = slow.check(target, deletions)
+        assert report.coupled == want.coupled, (target, deletions)
+        for field in ("growth_rate", "min_production", "max_production"):
+            a, b = getattr(report, field), getattr(want, field)
+            assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, abs=1e-6), field
