@@ -332,9 +332,8 @@ class CouplingChecker:
 
         *after_growth*: the last solve maximised growth on these same bounds and
         *growth_lb* lies just below its optimum, so that basis is primal feasible
-        and GLPK's primal simplex finishes from it quickly (measured: check_coupling
-        median on all iML1515 strategies 14.7 → 10.2 ms, every verdict and value
-        unchanged).
+        and GLPK's primal simplex finishes from it faster than the dual simplex (the
+        values agree; ``tests/test_coupling.py`` compares the two).
         """
         self.lp.set_constraint_bounds("growth_fix", growth_lb, None)
         try:
