@@ -201,7 +201,10 @@ def test_search_every_e_coli_core_target():
     targets = pd.read_csv(folder / "strategies.csv", index_col=0).index
     failed = []
     for target in targets:
-        design = search_deletions(model, target, time_limit=30)
+        # GLPK's MILP solves are wall-clock limited, so their incumbents depend on the
+        # machine's load: under heavy load actp_c once used all 10 default rounds in 3 s
+        # (coupled in round 2 otherwise). 20 rounds leave room; every other check is as strict.
+        design = search_deletions(model, target, time_limit=30, max_iterations=20)
         if design.coupled:
             assert check_coupling(model, target, design.deletions).coupled
         else:
