@@ -161,13 +161,19 @@ def test_milp_integrality_tolerance_is_tight():
 
     from cobra_gdel.search import MILP_INTEGRALITY_TOLERANCE, _configure_milp
 
-    interfaces = ["glpk_interface"] + (["hybrid_interface"] if available_solvers.get("HIGHS")
-                                       else [])
-    for name in interfaces:
-        module = __import__(f"optlang.{name}", fromlist=["Model"])
-        problem = module.Model()
+    import optlang.glpk_interface
+
+    if available_solvers.get("HIGHS"):
+        import optlang.hybrid_interface
+
+        problem = optlang.hybrid_interface.Model()
         _configure_milp(problem, 1.0)
         assert problem.configuration.tolerances.integrality == MILP_INTEGRALITY_TOLERANCE
+    # GLPK keeps its default: a tight tolerance once stalled one of its solves for minutes.
+    problem = optlang.glpk_interface.Model()
+    default = problem.configuration.tolerances.integrality
+    _configure_milp(problem, 1.0)
+    assert problem.configuration.tolerances.integrality == default
 
 
 def test_focused_milp_couples_where_thresholds_do_not(ecoli_data):
