@@ -113,21 +113,43 @@ def _validate_scores(checker, scores) -> pd.Series:
     return values
 
 
+def _open_prefix(checker, target: str, kept: list[str], rest: list[str], growth_lb: float,
+                 production_lb: float) -> int:
+    """The largest k such that ``kept + rest[:k]`` leaves growth and a production route
+    possible, given that ``kept`` does and ``kept + rest`` does not (binary search:
+    adding deletions only shrinks the flux space). ``rest[k]`` is the first blocker."""
+    low, high = 0, len(rest)
+    while high - low > 1:
+        mid = (low + high) // 2
+        if _route_open(checker, target, kept + rest[:mid], growth_lb, production_lb):
+            low = mid
+        else:
+            high = mid
+    return low
+
+
+def _growing(checker, genes: list[str], growth_lb: float, clock) -> list[str]:
+    """*genes* without the growth-essential ones (single deletion below *growth_lb*)."""
+    growth = _single_growth(checker, genes, clock)
+    return [g for g in genes if growth.get(g, math.inf) + _EPS >= growth_lb]
+
+
+def _gene_pool(checker, probabilities: pd.Series, keep) -> list[str]:
+    """Genes that can matter (in some rule, not protected), highest score first."""
+    in_rules = {g for g, rxns in checker.rules.gene_reactions.items() if rxns}
+    return sorted((g for g in probabilities.index if g in in_rules and g not in keep),
+                  key=lambda g: (-probabilities[g], g))
+
+
 def _restore_until_open(checker, target: str, deleted: list[str], growth_lb: float,
-                        production_lb: float) -> list[str] | None:
+                        production_lb: float) -> list[str]:
     """Restore the fewest lowest-scored genes of *deleted* (sorted by score, descending)
     so that growth and a production route are possible, then delete again (up to
     ``REDELETE_MAX``, highest score first) restored genes that keep them possible.
     The wild type always has a route (checked before), so a list is always returned."""
     if _route_open(checker, target, deleted, growth_lb, production_lb):
         return deleted
-    low, high = 0, len(deleted)  # keep the first k genes; k = 0 is the wild type (open)
-    while high - low > 1:
-        mid = (low + high) // 2
-        if _route_open(checker, target, deleted[:mid], growth_lb, production_lb):
-            low = mid
-        else:
-            high = mid
+    low = _open_prefix(checker, target, [], deleted, growth_lb, production_lb)
     kept = deleted[:low]
     # The prefix search restored every gene scored below the critical one; add back
     # those that keep growth and the production route possible (highest score first).
@@ -161,13 +183,7 @@ def _drop_blockers(checker, target: str, deleted: list[str], growth_lb: float,
             return kept + rest
         if clock.expired():
             break
-        low, high = 0, len(rest)  # kept + rest[:low] open, kept + rest[:high] closed
-        while high - low > 1:
-            mid = (low + high) // 2
-            if _route_open(checker, target, kept + rest[:mid], growth_lb, production_lb):
-                low = mid
-            else:
-                high = mid
+        low = _open_prefix(checker, target, kept, rest, growth_lb, production_lb)
         kept += rest[:low]
         rest = rest[low + 1:]  # rest[low] is the blocker
     logger.debug("drop blockers %s: stopped with %d genes unexamined", target, len(rest))
@@ -187,9 +203,8 @@ def _focused_milp(model, checker, name: str, pool: list[str], probabilities: pd.
     needs deleted are made candidates even when scored low. Returns None when the
     clock ran out before the MILP could start.
     """
-    high = [g for g in pool if probabilities[g] >= FORCE_SCORE]
-    growth = _single_growth(checker, high, clock)
-    high = [g for g in high if growth.get(g, math.inf) + _EPS >= growth_lb]
+    high = _growing(checker, [g for g in pool if probabilities[g] >= FORCE_SCORE], growth_lb,
+                    clock)
     forced = _drop_blockers(checker, name, high, growth_lb, production_lb, clock)
     candidates = {g for g in pool if probabilities[g] > KEEP_SCORE} | set(forced)
     in_pool = set(pool)
@@ -204,6 +219,16 @@ def _focused_milp(model, checker, name: str, pool: list[str], probabilities: pd.
         return None
     logger.debug("focused MILP %s: %d forced, %d free genes", name, len(forced),
                  len(candidates) - len(forced))
+    return _milp_stage(model, name, candidates, forced, growth_lb, production_lb, seconds,
+                       protected, solver)
+
+
+def _milp_stage(model, name: str, candidates, forced, growth_lb: float,
+                production_lb: float, seconds: float | None, protected,
+                solver) -> DeletionDesign | None:
+    """gDel_minRN over *candidates* with *forced* deleted: LP checks on *solver* (the
+    model's by default), the MILP on HiGHS when available (:func:`_milp_solver`).
+    None when no production route is left with these genes."""
     try:
         return _search(model, name, growth_lb=growth_lb, production_lb=production_lb,
                        max_iterations=10, time_limit=seconds, minimize=False,
@@ -301,10 +326,7 @@ def repair(model, target, scores: pd.Series, *, growth_lb: float = GROWTH_LB,
             timings={"repair": time.perf_counter() - start, "verify": 0.0},
             reason=_exit_reason(name, route, keep))
 
-    # Genes that can matter: in some rule, not protected; sorted by score, high first.
-    in_rules = {g for g, rxns in checker.rules.gene_reactions.items() if rxns}
-    pool = sorted((g for g in probabilities.index if g in in_rules and g not in keep),
-                  key=lambda g: (-probabilities[g], g))
+    pool = _gene_pool(checker, probabilities, keep)
     best: CouplingReport | None = None
     best_method = "repair:threshold"
     reasons: list[str] = []
@@ -348,19 +370,15 @@ def repair(model, target, scores: pd.Series, *, growth_lb: float = GROWTH_LB,
         return None
 
     lowest = 1.0
-    focused_done = False
     for theta in THRESHOLDS:
         if clock.expired():
             reasons.append("time limit reached during the threshold sweep")
             break
         lowest = min(lowest, theta)
-        candidates = [g for g in pool if probabilities[g] >= theta]
-        growth = _single_growth(checker, candidates, clock)
-        candidates = [g for g in candidates if growth.get(g, math.inf) + _EPS >= growth_lb]
+        candidates = _growing(checker, [g for g in pool if probabilities[g] >= theta],
+                              growth_lb, clock)
         method = "repair:threshold"
         restored = _restore_until_open(checker, name, candidates, growth_lb, production_lb)
-        if restored is None:
-            continue
         if len(restored) < len(candidates):
             method = "repair:restore"
         key = frozenset(restored)
@@ -381,9 +399,8 @@ def repair(model, target, scores: pd.Series, *, growth_lb: float = GROWTH_LB,
             best, best_method = report, method
         if report.coupled:
             return finish(report, method)
-        if theta == THRESHOLDS[0] and not focused_done:
+        if theta == THRESHOLDS[0]:
             # The uncertain genes decided by the MILP, before the other thresholds.
-            focused_done = True
             left = clock.left()
             t0 = time.perf_counter()
             found = _focused_milp(
@@ -401,19 +418,12 @@ def repair(model, target, scores: pd.Series, *, growth_lb: float = GROWTH_LB,
     # MILP restricted to the candidates of the lowest threshold (not growth-essential).
     milp_seconds = 0.0
     if clock.left() >= MILP_MIN_SECONDS:
-        candidates = [g for g in pool if probabilities[g] >= lowest]
-        growth = _single_growth(checker, candidates, clock)
-        candidates = [g for g in candidates if growth.get(g, math.inf) + _EPS >= growth_lb]
+        candidates = _growing(checker, [g for g in pool if probabilities[g] >= lowest],
+                              growth_lb, clock)
         t0 = time.perf_counter()
         left = clock.left()
-        try:
-            found = _search(
-                model, name, growth_lb=growth_lb, production_lb=production_lb,
-                max_iterations=10, time_limit=None if math.isinf(left) else max(left, 0.1),
-                minimize=False, candidates=candidates, protected=protected, forced=(),
-                solver=solver, milp_solver=solver or _milp_solver(model))
-        except NoProductionRouteError:
-            found = None
+        found = _milp_stage(model, name, candidates, (), growth_lb, production_lb,
+                            None if math.isinf(left) else max(left, 0.1), protected, solver)
         milp_seconds = time.perf_counter() - t0
         if found is not None:
             design = consider(found, "repair:milp", milp_seconds, "restricted MILP")

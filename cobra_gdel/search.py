@@ -644,8 +644,8 @@ def _close_routes(checker, target: str, report: CouplingReport, pool: list[str],
     growth and try the genes of *pool* (in its order) whose deletion disables a
     reaction that carries flux in it. A deletion is kept when the design is coupled
     (returned at once) or still grows with a production route open (production ≥
-    production_lb possible with growth ≥ growth_lb); then the flux distribution is recomputed. Stops when no
-    gene helps, after *max_checks* checks, or when *clock* runs out. Returns the
+    production_lb possible with growth ≥ growth_lb); then the flux distribution is
+    recomputed. Stops when no gene helps, after *max_checks* checks, or when *clock* runs out. Returns the
     last accepted report (coupled or not).
     """
     growth_lb, production_lb = report.growth_lb, report.production_lb
@@ -856,9 +856,9 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
         ``"not_coupled"`` with the best attempt and the reason. Method ``"search"``,
         ``"search+greedy"`` or ``"search+margin"`` when a MILP solution was completed
         by the greedy or the margin step, ``"margin"`` when the margin search from the
-        wild type (with the *forced* genes deleted) found it (``"+trim"`` appended when trimmed); timings ``"build"``
-        (flux ranges, growth-essential genes and the MILP), ``"milp"``, ``"verify"``
-        (and ``"greedy"``, ``"trim"``).
+        wild type (with the *forced* genes deleted) found it (``"+trim"`` appended
+        when trimmed); timings ``"build"`` (flux ranges, growth-essential genes and
+        the MILP), ``"milp"``, ``"verify"`` (and ``"greedy"``, ``"trim"``).
 
     Notes
     -----
@@ -880,7 +880,8 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     (e_coli_core, GLPK, 10 s: every target that has a design, against 27/35 with
     *production_lb* alone), and every such solution is checked at *production_lb*.
     If no MILP design couples, the margin search from the wild type (with the
-    *forced* genes deleted) gets the last ``MARGIN_RESERVE`` share of *time_limit* (method ``"margin"``).
+    *forced* genes deleted) gets the last ``MARGIN_RESERVE`` share of *time_limit*
+    (method ``"margin"``).
     A target that can leave the cell through reactions no deletable gene controls
     has no design at all; that is found by one LP before the MILP is built and
     returned as ``"not_coupled"`` with the route in the reason.
@@ -1035,7 +1036,8 @@ def _search(model, target, *, growth_lb: float, production_lb: float, max_iterat
         else:
             reason = f"no coupled design in {max_iterations} MILP iteration(s)"
     if (best is None or not best.coupled) and clock.left() >= _MIN_SOLVE_SECONDS:
-        # Last resort with the time left: the margin search from the wild type (plus the forced genes).
+        # Last resort with the time left: the margin search from the wild type (plus the
+        # forced genes).
         start = time.perf_counter()
         found = _margin_search(checker, name, sorted(forced), pool, growth_lb,
                                production_lb, clock)

@@ -180,16 +180,13 @@ def test_focused_milp_couples_where_thresholds_do_not(ecoli_data):
     """succ_c: no threshold of the frequency prior couples; the MILP over the
     uncertain genes (the confident ones fixed) does."""
     from cobra_gdel.coupling import protected_genes
-    from cobra_gdel.repair import FORCE_SCORE, KEEP_SCORE, _focused_milp
+    from cobra_gdel.repair import FORCE_SCORE, KEEP_SCORE, _focused_milp, _gene_pool
     from cobra_gdel.search import _Clock
 
     model, strategies = ecoli_data
     prior = _prior(strategies, "succ_c")
     checker = get_checker(model)
-    keep = protected_genes(model, ())
-    in_rules = {g for g, r in checker.rules.gene_reactions.items() if r}
-    pool = sorted((g for g in prior.index if g in in_rules and g not in keep),
-                  key=lambda g: (-prior[g], g))
+    pool = _gene_pool(checker, prior, protected_genes(model, ()))
     design = _focused_milp(model, checker, "succ_c", pool, prior, 0.001, 0.001, _Clock(60),
                            60.0, (), None)
     assert design is not None and design.coupled, design.reason
