@@ -28,7 +28,7 @@ frequency prior, a user's guesses) and searches near them:
    production route on their own account, found one by one by binary search),
    genes scored ≤ ``KEEP_SCORE`` are kept. From the frequency prior that leaves
    about a hundred free genes on iMM904 and iML1515 instead of about a thousand,
-   and HiGHS (when installed) solves such a MILP in about a second. It gets
+   a far smaller MILP (HiGHS when installed). It gets
    ``FOCUSED_SHARE`` of the time left; then the other thresholds are tried;
 5. **MILP** – if no threshold gives a coupled design, the gDel_minRN MILP
    restricted to the candidate genes of the lowest threshold gets the remaining time.
