@@ -26,7 +26,9 @@ frequency prior, a user's guesses) and searches near them:
    gDel_minRN MILP decides only the uncertain genes: genes scored ≥ ``FORCE_SCORE``
    are deleted in every solution (except the few that close growth or the
    production route on their own account, found one by one by binary search),
-   genes scored ≤ ``KEEP_SCORE`` are kept. From the frequency prior that leaves
+   genes scored ≤ ``KEEP_SCORE`` are kept. The margin search from the forced
+   genes runs first (:func:`cobra_gdel.search_deletions` does that whenever
+   genes are forced) and often couples before the MILP is built. From the frequency prior that leaves
    about a hundred free genes on iMM904 and iML1515 instead of about a thousand,
    a far smaller MILP (HiGHS when installed). It gets
    ``FOCUSED_SHARE`` of the time left; then the other thresholds are tried;

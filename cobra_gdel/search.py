@@ -737,6 +737,8 @@ def _ratio(mu_p: float, mu_0: float | None) -> float:
 MARGIN_OPTIONS = 24
 #: Share of search_deletions' time limit kept for the margin search from the wild type.
 MARGIN_RESERVE = 0.2
+#: Share of the time left that the margin search from caller-forced genes may use.
+FORCED_MARGIN_SHARE = 0.25
 #: Most steps the margin search takes without lowering μ0.
 MARGIN_PLATEAU = 5
 
@@ -843,8 +845,10 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
         Genes that must be kept, beside the spontaneous pseudo-genes (``s0001``).
     forced : iterable of str or cobra.Gene
         Genes deleted in every solution (for example confident predictions); the
-        MILP decides only the other genes, which makes it much smaller. A forced
-        gene that is also protected raises ``ValueError``.
+        MILP decides only the other genes, which makes it much smaller. The margin
+        search from the forced set runs before the MILP is built (at most
+        ``FORCED_MARGIN_SHARE`` of the time). A forced gene that is also protected
+        raises ``ValueError``.
     solver : str, optional
         optlang solver name ("glpk", "hybrid" (HiGHS), "cplex", "gurobi"); default:
         the model's solver.
@@ -856,7 +860,7 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
         ``"not_coupled"`` with the best attempt and the reason. Method ``"search"``,
         ``"search+greedy"`` or ``"search+margin"`` when a MILP solution was completed
         by the greedy or the margin step, ``"margin"`` when the margin search from the
-        wild type (with the *forced* genes deleted) found it (``"+trim"`` appended
+        wild type (or from the *forced* genes) found it (``"+trim"`` appended
         when trimmed); timings ``"build"`` (flux ranges, growth-essential genes and
         the MILP), ``"milp"``, ``"verify"`` (and ``"greedy"``, ``"trim"``).
 
@@ -947,12 +951,30 @@ def _search(model, target, *, growth_lb: float, production_lb: float, max_iterat
             checker.check(name, forced, growth_lb, production_lb), "search", model=model,
             timings={"build": time.perf_counter() - start},
             reason=f"the forced deletions alone leave growth below {growth_lb:g}")
+    # Genes the greedy step may add: fewest reactions disabled on their own first.
+    pool = sorted(deletable, key=lambda g: (len(checker.rules.disabled((g,))), g))
+    timings["build"] = time.perf_counter() - start
+    if forced:
+        # A caller's forced set (repair's confident genes) is usually close to a design:
+        # the margin search from it often couples in under a second, before the MILP
+        # is even built (its flux ranges alone take seconds on iML1515).
+        start_margin = time.perf_counter()
+        left = clock.left()
+        found = _margin_search(checker, name, sorted(forced), pool, growth_lb, production_lb,
+                               _Clock(None if math.isinf(left) else
+                                      max(_MIN_SOLVE_SECONDS, FORCED_MARGIN_SHARE * left)))
+        timings["greedy"] = time.perf_counter() - start_margin
+        if found is not None:
+            design = DeletionDesign.from_report(found, "margin", model=model, timings=timings)
+            return _minimized(model, name, design, minimize, growth_lb, production_lb, clock,
+                              timings)
+    start = time.perf_counter()
     milp = _MinRN(model, checker, name, deletable, growth_lb, production_lb,
                   solver_interface(model, milp_solver), prep, forced)
-    timings["build"] = time.perf_counter() - start
+    timings["build"] += time.perf_counter() - start
 
     # Time kept for the margin search from the wild type if no MILP design couples.
-    reserve = 0.0 if math.isinf(clock.left()) else MARGIN_RESERVE * clock.left()
+    reserve = 0.0 if forced or math.isinf(clock.left()) else MARGIN_RESERVE * clock.left()
 
     def budget(fruitless: int) -> float:
         # Short solves that stop at their incumbent (every design is verified anyway):
@@ -964,8 +986,6 @@ def _search(model, target, *, growth_lb: float, production_lb: float, max_iterat
     best: CouplingReport | None = None
     reason = ""
     method = "search"
-    # Genes the greedy step may add: fewest reactions disabled on their own first.
-    pool = sorted(deletable, key=lambda g: (len(checker.rules.disabled((g,))), g))
     # W: maximal growth under the requirements (all genes kept).
     start = time.perf_counter()
     milp.fix_all_kept(True)
@@ -979,6 +999,7 @@ def _search(model, target, *, growth_lb: float, production_lb: float, max_iterat
     else:
         milp.set_minrn_objective(max(weight, 1e-6))
         fruitless = 0
+        polished: set[frozenset[str]] = set()
         # Production required by the MILP: production_lb first (gDel_minRN), then
         # raised levels in turn (each solution is still checked at production_lb).
         high = checker.production_range(name, forced, growth_lb)[1]
@@ -1012,8 +1033,11 @@ def _search(model, target, *, growth_lb: float, production_lb: float, max_iterat
             logger.info("search %s: iteration %d (%s), %d deletions, %d repressed switches: %s",
                         name, iteration + 1, outcome, len(deleted), len(off),
                         "coupled" if report.coupled else report.reason)
-            if not report.coupled and report.growth_rate + _EPS >= growth_lb:
-                # Close the routes that bypass production at maximal growth.
+            if (not report.coupled and report.growth_rate + _EPS >= growth_lb
+                    and deleted not in polished):
+                # Close the routes that bypass production at maximal growth (once per
+                # decoded gene set: different reaction patterns often decode the same).
+                polished.add(deleted)
                 start = time.perf_counter()
                 closed = _close_routes(checker, name, report, pool, clock,
                                        max_checks=GREEDY_MAX_CHECKS)
@@ -1035,9 +1059,9 @@ def _search(model, target, *, growth_lb: float, production_lb: float, max_iterat
             milp.add_cut(off)
         else:
             reason = f"no coupled design in {max_iterations} MILP iteration(s)"
-    if (best is None or not best.coupled) and clock.left() >= _MIN_SOLVE_SECONDS:
-        # Last resort with the time left: the margin search from the wild type (plus the
-        # forced genes).
+    if (best is None or not best.coupled) and not forced and clock.left() >= _MIN_SOLVE_SECONDS:
+        # Last resort with the time left: the margin search from the wild type (from the
+        # forced genes it ran before the MILP).
         start = time.perf_counter()
         found = _margin_search(checker, name, sorted(forced), pool, growth_lb,
                                production_lb, clock)
@@ -1056,6 +1080,12 @@ def _search(model, target, *, growth_lb: float, production_lb: float, max_iterat
     design = DeletionDesign.from_report(best, method if best.coupled else "search",
                                         model=model, timings=timings,
                                         reason=reason)
+    return _minimized(model, name, design, minimize, growth_lb, production_lb, clock, timings)
+
+
+def _minimized(model, name: str, design: DeletionDesign, minimize: bool, growth_lb: float,
+               production_lb: float, clock: _Clock, timings: dict) -> DeletionDesign:
+    """*design*, trimmed to a minimal one when *minimize* and it is coupled."""
     if minimize and design.coupled:
         left = clock.left()
         trimmed = trim(model, name, design.deletions, growth_lb=growth_lb,

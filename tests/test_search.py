@@ -130,6 +130,18 @@ def test_forced_deletions_in_every_design(textbook):
         assert check_coupling(textbook, "succ_e", design.deletions).coupled
 
 
+def test_forced_set_near_a_design_skips_the_milp(textbook):
+    """With forced genes the margin search from them runs before the MILP is built; a
+    forced set that already couples comes back as it is, with no MILP solved."""
+    first = search_deletions(textbook, "succ_e", time_limit=30)
+    assert first.coupled
+    design = search_deletions(textbook, "succ_e", forced=first.deletions, time_limit=30)
+    assert design.coupled and design.method == "margin"
+    assert design.deletions == first.deletions
+    assert design.timings["milp"] == 0.0
+    assert check_coupling(textbook, "succ_e", design.deletions).coupled
+
+
 def test_forced_and_protected_conflict(textbook):
     with pytest.raises(ValueError, match="forced and protected"):
         search_deletions(textbook, "succ_e", forced=["b1241"], protected=["b1241"])
