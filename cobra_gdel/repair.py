@@ -26,7 +26,8 @@ frequency prior, a user's guesses) and searches near them:
    gDel_minRN MILP decides only the uncertain genes: genes scored ≥ ``FORCE_SCORE``
    are deleted in every solution (except the few that close growth or the
    production route on their own account, found one by one by binary search),
-   genes scored ≤ ``KEEP_SCORE`` are kept. The margin search from the forced
+   genes scored ≤ ``KEEP_SCORE`` are kept, except those within two steps of the
+   target (:func:`_neighbour_genes`). The margin search from the forced
    genes runs first (:func:`cobra_gdel.search_deletions` does that whenever
    genes are forced) and often couples before the MILP is built. From the frequency prior that leaves
    about a hundred free genes on iMM904 and iML1515 instead of about a thousand,
@@ -210,6 +211,10 @@ def _focused_milp(model, checker, name: str, pool: list[str], probabilities: pd.
     forced = _drop_blockers(checker, name, high, growth_lb, production_lb, clock)
     candidates = {g for g in pool if probabilities[g] > KEEP_SCORE} | set(forced)
     in_pool = set(pool)
+    # Low-scored genes next to the target stay free: a design often has to close the
+    # target's own transporters or converters (iML1515 ac_c needs satP, b0010, deleted;
+    # its share over the other targets' strategies is 0.01).
+    candidates |= _neighbour_genes(model, name) & in_pool
     for _ in range(3):  # low-scored genes that an exit route needs deleted
         route = _uncontrolled_exit(model, checker, name, frozenset(checker.genes - candidates))
         extra = {g for r in route for term in checker.rules.rules.get(r, ()) for g in term}
@@ -223,6 +228,24 @@ def _focused_milp(model, checker, name: str, pool: list[str], probabilities: pd.
                  len(candidates) - len(forced))
     return _milp_stage(model, name, candidates, forced, growth_lb, production_lb, seconds,
                        protected, solver)
+
+
+#: Metabolites with more reactions than this (currency metabolites) do not link
+#: reactions into a target's neighbourhood.
+NEIGHBOUR_DEGREE = 20
+
+
+def _neighbour_genes(model, target: str) -> set[str]:
+    """Genes of the reactions within two steps of *target*: its own reactions and the
+    reactions of their other metabolites that take part in at most ``NEIGHBOUR_DEGREE``
+    reactions."""
+    metabolite = model.metabolites.get_by_id(target)
+    near = set(metabolite.reactions)
+    for reaction in list(near):
+        for other in reaction.metabolites:
+            if other is not metabolite and len(other.reactions) <= NEIGHBOUR_DEGREE:
+                near.update(other.reactions)
+    return {gene.id for reaction in near for gene in reaction.genes}
 
 
 def _milp_stage(model, name: str, candidates, forced, growth_lb: float,

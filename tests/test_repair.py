@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from cobra_gdel.coupling import check_coupling, get_checker
 from cobra_gdel.data import data_dir
 from cobra_gdel.exceptions import NoProductionRouteError, UnknownGeneError
-from cobra_gdel.repair import repair
+from cobra_gdel.repair import _neighbour_genes, repair
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +89,16 @@ def test_repair_easy_targets(ecoli_data):
         design = repair(model, target, _prior(strategies, target), time_limit=15)
         assert design.coupled, (target, design.reason)
         assert check_coupling(model, target, design.deletions).coupled
+
+
+def test_neighbour_genes_reach_two_steps(textbook):
+    """The focused MILP frees the genes within two steps of the target, whatever their
+    score: ACKr (ac_c -> actp_c, three isozymes) and PTAr (actp_c -> accoa_c) for
+    acetate, but not citrate synthase, three steps away."""
+    near = _neighbour_genes(textbook, "ac_c")
+    assert {"b2296", "b3115", "b1849", "b2297"} <= near
+    assert "b0720" not in near
+    assert near <= {g.id for g in textbook.genes}
 
 
 def test_repair_rejects_bad_scores(textbook):
