@@ -27,11 +27,11 @@ frequency prior, a user's guesses) and searches near them:
    are deleted in every solution (except the few that close growth or the
    production route on their own account, found one by one by binary search),
    genes scored ≤ ``KEEP_SCORE`` are kept, except those within two steps of the
-   target (:func:`_neighbour_genes`). The margin search from the forced
-   genes runs first (:func:`cobra_gdel.search_deletions` does that whenever
-   genes are forced) and often couples before the MILP is built. From the frequency prior that leaves
-   about a hundred free genes on iMM904 and iML1515 instead of about a thousand,
-   a far smaller MILP (HiGHS when installed). It gets
+   target (:func:`_neighbour_genes`). The margin search from the forced genes
+   runs first (:func:`cobra_gdel.search_deletions` does that whenever genes are
+   forced) and often couples before the MILP is built. From the frequency prior
+   that leaves about a hundred free genes on iMM904 and iML1515 instead of about
+   a thousand, a far smaller MILP (HiGHS when installed). It gets
    ``FOCUSED_SHARE`` of the time left; then the other thresholds are tried;
 5. **MILP** – if no threshold gives a coupled design, the gDel_minRN MILP
    restricted to the candidate genes of the lowest threshold gets the remaining time.
@@ -94,6 +94,10 @@ FORCE_SCORE = 0.98
 KEEP_SCORE = 0.02
 #: Share of the time left after the first threshold that the focused MILP may use.
 FOCUSED_SHARE = 0.7
+#: Metabolites with more reactions than this (currency metabolites) do not link
+#: reactions into a target's neighbourhood (:func:`_neighbour_genes`).
+NEIGHBOUR_DEGREE = 20
+
 
 def _validate_scores(checker, scores) -> pd.Series:
     if not isinstance(scores, pd.Series):
@@ -212,8 +216,8 @@ def _focused_milp(model, checker, name: str, pool: list[str], probabilities: pd.
     candidates = {g for g in pool if probabilities[g] > KEEP_SCORE} | set(forced)
     in_pool = set(pool)
     # Low-scored genes next to the target stay free: a design often has to close the
-    # target's own transporters or converters (iML1515 ac_c needs satP, b0010, deleted;
-    # its share over the other targets' strategies is 0.01).
+    # target's own transporters or converters (iML1515 csn_c needs b0337 deleted; its
+    # share over the other targets' strategies is 0.005).
     candidates |= _neighbour_genes(model, name) & in_pool
     for _ in range(3):  # low-scored genes that an exit route needs deleted
         route = _uncontrolled_exit(model, checker, name, frozenset(checker.genes - candidates))
@@ -228,11 +232,6 @@ def _focused_milp(model, checker, name: str, pool: list[str], probabilities: pd.
                  len(candidates) - len(forced))
     return _milp_stage(model, name, candidates, forced, growth_lb, production_lb, seconds,
                        protected, solver)
-
-
-#: Metabolites with more reactions than this (currency metabolites) do not link
-#: reactions into a target's neighbourhood.
-NEIGHBOUR_DEGREE = 20
 
 
 def _neighbour_genes(model, target: str) -> set[str]:

@@ -645,8 +645,8 @@ def _close_routes(checker, target: str, report: CouplingReport, pool: list[str],
     reaction that carries flux in it. A deletion is kept when the design is coupled
     (returned at once) or still grows with a production route open (production ≥
     production_lb possible with growth ≥ growth_lb); then the flux distribution is
-    recomputed. Stops when no gene helps, after *max_checks* checks, or when *clock* runs out. Returns the
-    last accepted report (coupled or not).
+    recomputed. Stops when no gene helps, after *max_checks* checks, or when *clock*
+    runs out. Returns the last accepted report (coupled or not).
     """
     growth_lb, production_lb = report.growth_lb, report.production_lb
     if report.coupled or report.growth_rate + _EPS < growth_lb:
@@ -883,9 +883,9 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     networks that must still make much of the target couple far more often
     (e_coli_core, GLPK, 10 s: every target that has a design, against 27/35 with
     *production_lb* alone), and every such solution is checked at *production_lb*.
-    If no MILP design couples, the margin search from the wild type (with the
-    *forced* genes deleted) gets the last ``MARGIN_RESERVE`` share of *time_limit*
-    (method ``"margin"``).
+    If no MILP design couples, the margin search from the wild type gets the last
+    ``MARGIN_RESERVE`` share of *time_limit* (method ``"margin"``); with *forced*
+    genes it runs from them instead, before the MILP is built.
     A target that can leave the cell through reactions no deletable gene controls
     has no design at all; that is found by one LP before the MILP is built and
     returned as ``"not_coupled"`` with the route in the reason.
@@ -1060,11 +1060,10 @@ def _search(model, target, *, growth_lb: float, production_lb: float, max_iterat
         else:
             reason = f"no coupled design in {max_iterations} MILP iteration(s)"
     if (best is None or not best.coupled) and not forced and clock.left() >= _MIN_SOLVE_SECONDS:
-        # Last resort with the time left: the margin search from the wild type (from the
-        # forced genes it ran before the MILP).
+        # Last resort with the time left: the margin search from the wild type (from
+        # forced genes it already ran, before the MILP).
         start = time.perf_counter()
-        found = _margin_search(checker, name, sorted(forced), pool, growth_lb,
-                               production_lb, clock)
+        found = _margin_search(checker, name, [], pool, growth_lb, production_lb, clock)
         timings["greedy"] = timings.get("greedy", 0.0) + time.perf_counter() - start
         if found is not None:
             best, method = found, "margin"
