@@ -57,7 +57,10 @@ def report(commands: str = "") -> str:
         "the same protocol with targets of identical canonical SMILES (one compound in "
         "several compartments) kept in one fold. `knn` is not in the paper: Tanimoto "
         "nearest training targets blended with the prior, k and α chosen by leave-one-out "
-        "on the training targets. `wall` = the whole CV run (all folds × repeats).",
+        "on the training targets. `fpnet` is not in the paper either: a learned Morgan-"
+        "fingerprint encoder × learned gene vectors on the prior's logit, trained on the "
+        "labels only (supervised); `fpnet_small` is the same with 1024 bits and 64 hidden "
+        "units. `wall` = the whole CV run (all folds × repeats).",
         "",
     ]
     for model in MODELS:
@@ -68,7 +71,8 @@ def report(commands: str = "") -> str:
         lines += [f"### {model} (paper DeepGDel accuracy {PAPER_ACCURACY[model]:.2f} %)", "",
                   "| predictor | training | repeats | accuracy | precision | recall | f1 | auc | wall (s) |",
                   "|---|---|---|---|---|---|---|---|---|"]
-        order = ["prior", "bpm", "dnn", "deepgdel_joint", "deepgdel_fast", "deepgdel_res", "knn"]
+        order = ["prior", "bpm", "dnn", "deepgdel_joint", "deepgdel_fast", "deepgdel_res", "knn", "fpnet",
+                 "fpnet_small"]
 
         def _rank(label: str) -> tuple[int, int, str]:
             base, _, group = label.partition("@")
@@ -141,6 +145,8 @@ def main(argv: list[str] | None = None) -> None:
         training = "n/a"
         if name in ("dnn",):
             training = "joint"
+        elif name == "fpnet":
+            training = "supervised"
         elif name.startswith("deepgdel"):
             mode = params.get("mode", "pretrained" if name == "deepgdel_res" else "joint")
             training = mode + ("+finetune" if params.get("finetune_epochs") else "")

@@ -43,7 +43,7 @@ from cobra_gdel.data import (  # noqa: E402
 from cobra_gdel.exceptions import CobraGdelError  # noqa: E402
 from cobra_gdel.predict import predict_deletions  # noqa: E402
 from cobra_gdel.predictors import make_predictor  # noqa: E402
-from cobra_gdel.search import search_deletions  # noqa: E402
+from cobra_gdel.search import NO_DESIGN_REASON, search_deletions  # noqa: E402
 
 logger = logging.getLogger("benchmarks.predict")
 
@@ -100,6 +100,7 @@ def run_model(model_id: str, predictor_name: str, folds: int, seed: int,
             prior_scores = prior.predict_proba(target, genes=dataset.genes)
             row.update({
                 "status": design.status, "coupled": design.coupled, "method": design.method,
+                "no_design": bool(design.reason and design.reason.startswith(NO_DESIGN_REASON)),
                 "deletions": len(design.deletions),
                 "predict_s": design.timings.get("predict", 0.0),
                 "repair_s": design.timings.get("repair", 0.0),
@@ -135,6 +136,8 @@ def run_model(model_id: str, predictor_name: str, folds: int, seed: int,
         "designed": len(designed),
         "no_smiles": int((frame["status"] == "no_smiles").sum()),
         "coupled_%": 100 * designed["coupled"].mean() if len(designed) else float("nan"),
+        "no_design": int(designed["no_design"].sum()),
+        "coupled_%_possible": (100 * designed["coupled"].sum() / max(1, len(designed) - designed["no_design"].sum())),
         "median_s": designed["total_s"].median(),
         "p95_s": designed["total_s"].quantile(0.95),
         "median_predict_s": designed["predict_s"].median(),
@@ -184,7 +187,8 @@ def main(argv=None) -> None:
         pd.concat(frames).to_csv(args.csv, index=False)
     if args.no_write:
         return
-    head = ["model", "targets", "designed", "no_smiles", "coupled_%", "median_s", "p95_s",
+    head = ["model", "targets", "designed", "no_smiles", "coupled_%", "no_design", "coupled_%_possible",
+            "median_s", "p95_s",
             "median_predict_s", "median_repair_s", "median_verify_s", "median_deletions",
             "median_published", "acc_model_%", "acc_prior_%"]
     milp = ["model", "milp_targets", "milp_coupled_%", "milp_median_s", "ours_median_s_same",
@@ -213,10 +217,13 @@ MILP-only `search_deletions` (GLPK, {args.milp_time_limit:g} s limit per target)
 _PREDICT_INTRO = """## predict_deletions, cross-validated (benchmarks/predict.py)
 
 {folds}-fold CV over targets: each target is designed by a `{predictor}` predictor fitted
-without its own strategy (its label-free encoders are pre-trained once per model on all
-SMILES and protein sequences), then verified and repaired. `coupled_%` is over designed
-targets, each verified by the two-LP check; targets without a SMILES (`no_smiles`) cannot be
-embedded by a fold's predictor and are not designed. Seconds are per target, split into
+without its own strategy (a DeepGDel predictor's label-free encoders are pre-trained once
+per model on all SMILES and protein sequences), then verified and repaired. `coupled_%` is
+over designed targets, each verified by the two-LP check; targets without a SMILES
+(`no_smiles`) cannot be embedded by a fold's predictor and are not designed. `no_design`:
+designed targets that repair proves no deletion design can couple (the target can leave
+through reactions no deletable gene controls; e_coli_core's acald_c and co2_c while the
+spontaneous s0001 is protected); `coupled_%_possible` leaves them out. Seconds are per target, split into
 predict / repair / verify. `acc_model_%` / `acc_prior_%`: label accuracy of the predictor
 (threshold 0.5) and of the fold's frequency prior on genes that are not pre-determined,
 against the published strategy. The per-model tables follow."""

@@ -175,7 +175,7 @@ def _parser() -> argparse.ArgumentParser:
                                                      "proteins.fasta, smiles.tsv")
         p.add_argument("--model-id", default=None, help="model id (default: folder name)")
         p.add_argument("--predictor", default="deepgdel",
-                       help="prior, bpm, dnn, deepgdel, deepgdel_res or knn (default deepgdel)")
+                       help="prior, bpm, dnn, deepgdel, deepgdel_res, knn or fpnet (default deepgdel)")
         p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
 
     p = sub.add_parser("train", help="fit a predictor on a whole strategy data folder")

@@ -447,9 +447,13 @@ def _uncontrolled_exit(model, checker, target: str, keep: frozenset[str]) -> lis
     return route
 
 
+#: How the reason of a design starts when no deletion design can exist (an uncontrolled exit).
+NO_DESIGN_REASON = "no deletion design can couple"
+
+
 def _exit_reason(target: str, route: list[str], keep: frozenset[str]) -> str:
     shown = ", ".join(route[:6]) + (", ..." if len(route) > 6 else "")
-    return (f"no deletion design can couple {target}: it can also leave through reactions "
+    return (f"{NO_DESIGN_REASON} {target}: it can also leave through reactions "
             f"that no deletable gene controls ({shown}), so every design has minimal "
             "production 0 at maximal growth"
             + (f" (protected genes: {', '.join(sorted(keep)[:5])})" if keep else ""))

@@ -48,6 +48,7 @@ def fitted(toy):
         "deepgdel": DeepGDelPredictor(epochs=3, **SMALL).fit(toy),
         "deepgdel_res": make_predictor("deepgdel_res", pretrain_epochs=2, epochs=5, **SMALL).fit(toy),
         "knn": make_predictor("knn").fit(toy),
+        "fpnet": make_predictor("fpnet", hidden_dim=16, latent_dim=8, n_bits=256, epochs=20).fit(toy),
     }
 
 
@@ -104,7 +105,7 @@ def test_small_deepgdel_overfits_tiny_dataset():
     assert acc >= 0.95, acc
 
 
-@pytest.mark.parametrize("name", ["prior", "bpm", "dnn", "deepgdel", "deepgdel_res", "knn"])
+@pytest.mark.parametrize("name", ["prior", "bpm", "dnn", "deepgdel", "deepgdel_res", "knn", "fpnet"])
 def test_predict_shapes_and_save_load(fitted, toy, tmp_path, name):
     model = fitted[name]
     s = model.predict_proba(toy.targets[0])
@@ -161,6 +162,33 @@ def test_unseen_target_needs_smiles_and_unseen_gene_uses_sequence(fitted):
     with pytest.warns(UserWarning, match="gmissing"):
         s = model.predict_proba("met0_c", genes=["g0", "gmissing"])
     assert s.notna().all()
+
+
+def test_fpnet_learns_structure_and_embeds_new_inputs():
+    from cobra_gdel.predictors.fpnet import FingerprintNetPredictor, dipeptide_composition
+
+    labels = pd.DataFrame([[1, 0, 1, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 1, 0, 1], [1, 1, 0, 0]],
+                          index=["a_c", "a2_c", "b_c", "b2_c", "z_c"], columns=list("wxyz"))
+    smiles = {"a_c": "CCCCCCO", "a2_c": "CCCCCCCO", "b_c": "c1ccccc1O", "b2_c": "Cc1ccccc1O", "z_c": "N",
+              "free_c": "OCCO"}
+    seqs = {g: "MKTAYIAKQRQISFVKSHFSRQ"[i:] for i, g in enumerate("wxyz")}
+    ds = StrategyDataset(labels, smiles, seqs, "toy")
+    model = FingerprintNetPredictor(hidden_dim=32, latent_dim=8, n_bits=512, dropout=0.0, epochs=200,
+                                    lr=1e-2).fit(ds)
+    # a structure close to the "a" targets gets their pattern, one close to "b" theirs
+    pa = model.predict_proba("new_a", smiles="CCCCCCCCO")
+    pb = model.predict_proba("new_b", smiles="CCc1ccccc1O")
+    assert pa["w"] > 0.5 > pa["x"] and pb["x"] > 0.5 > pb["w"]
+    assert "free_c" in model.metabolites_  # unlabelled metabolites with a SMILES are embedded
+    with pytest.raises(MissingInputError, match="new_c"):
+        model.predict_proba("new_c")
+    with pytest.raises(ValueError, match="new_c"):
+        model.predict_proba("new_c", smiles="C1CC(")
+    # a gene that was not in training is embedded from its sequence (prior = the mean share)
+    p = model.predict_proba("a_c", sequences={"gnew": "MKTAYIAKQR"}, genes=["w", "gnew"])
+    assert list(p.index) == ["w", "gnew"] and p.notna().all()
+    comp = dipeptide_composition(["MKMK", None, "XX"])
+    assert comp.shape == (3, 400) and comp[0].sum() == pytest.approx(1.0) and not comp[1:].any()
 
 
 def test_gene_without_sequence_in_training_warns(toy):

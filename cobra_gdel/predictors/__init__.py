@@ -11,6 +11,8 @@ name            class                                                       lear
                 logit (``mode="pretrained", prior_residual=True``)
 ``knn``         :class:`KNNPredictor`: Tanimoto-nearest training targets      no
                 blended with the prior; k, α by leave-one-out on training
+``fpnet``       :class:`FingerprintNetPredictor`: learned Morgan-fingerprint yes
+                encoder × learned gene vectors, on the prior's logit
 =============== =========================================================== =========
 """
 
@@ -22,6 +24,7 @@ from .base import BasePredictor
 from .bpm import BPMPredictor
 from .deepgdel import DeepGDelPredictor
 from .dnn import DNNPredictor
+from .fpnet import FingerprintNetPredictor
 from .knn import KNNPredictor
 from .prior import PriorPredictor
 
@@ -32,6 +35,7 @@ __all__ = [
     "DNNPredictor",
     "DeepGDelPredictor",
     "KNNPredictor",
+    "FingerprintNetPredictor",
     "PREDICTORS",
     "make_predictor",
     "load_predictor",
@@ -45,6 +49,7 @@ PREDICTORS: dict[str, tuple[type[BasePredictor], dict[str, Any]]] = {
     "deepgdel": (DeepGDelPredictor, {}),
     "deepgdel_res": (DeepGDelPredictor, {"mode": "pretrained", "prior_residual": True}),
     "knn": (KNNPredictor, {}),
+    "fpnet": (FingerprintNetPredictor, {}),
 }
 
 
@@ -54,7 +59,7 @@ def make_predictor(name: str, **params: Any) -> BasePredictor:
     Parameters
     ----------
     name : str
-        One of ``"prior"``, ``"bpm"``, ``"dnn"``, ``"deepgdel"``, ``"deepgdel_res"``, ``"knn"``
+        One of ``"prior"``, ``"bpm"``, ``"dnn"``, ``"deepgdel"``, ``"deepgdel_res"``, ``"knn"``, ``"fpnet"``
         (case-insensitive; ``-`` is read as ``_``).
     **params
         Hyper-parameters. ``device`` is accepted (and ignored) by the non-learned
