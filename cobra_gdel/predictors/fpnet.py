@@ -112,8 +112,6 @@ class FingerprintNetPredictor(BasePredictor):
         Seed of the initial weights.
     device : str
         ``"cpu"``, ``"cuda"`` or ``"auto"``.
-    progress : bool
-        Accepted for a uniform interface (training is a few seconds).
     """
 
     name = "fpnet"
@@ -130,7 +128,6 @@ class FingerprintNetPredictor(BasePredictor):
         n_bits: int = 2048,
         seed: int = 0,
         device: str = "cpu",
-        progress: bool = False,
     ) -> None:
         self.latent_dim = latent_dim
         self.hidden_dim = hidden_dim
@@ -143,7 +140,6 @@ class FingerprintNetPredictor(BasePredictor):
         self.seed = seed
         self.device = device
         resolve_device(device)  # unknown device -> ValueError now
-        self.progress = progress
 
     @property
     def device_(self) -> torch.device:
@@ -199,7 +195,7 @@ class FingerprintNetPredictor(BasePredictor):
         self.metabolites_: list[str] = []
         self.metabolite_latents_ = torch.zeros((0, self.latent_dim))
         self._met_index: dict[str, int] = {}
-        self.embed_metabolites({**{m: s for m, s in dataset.smiles.items() if s}, **{t: s for t, s in canon.items() if s}})
+        self.embed_metabolites(dataset.smiles)  # targets' SMILES were validated above
         # labelled targets without a structure keep the zero latent: the frequency prior
         blank = [t for t in targets if not canon[t]]
         if blank:
