@@ -167,7 +167,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--fasta", default=None, help="protein FASTA for genes without one")
     p.add_argument("--minimize", action="store_true", help="trim to a minimal design")
     p.add_argument("--device", default=None, help="cpu, cuda or auto (default cpu)")
-    p.add_argument("--time-limit", type=float, default=None, help="seconds for repair")
+    p.add_argument("--time-limit", type=float, default=None,
+                   help="seconds for repair in all (default 60: half from the predicted "
+                        "scores, the rest from the frequency prior if the first fails)")
     p.set_defaults(func=_cmd_predict)
 
     def data_args(p):

@@ -19,10 +19,17 @@ from .coupling import (
 )
 from .design import DeletionDesign
 from .exceptions import MissingInputError
+from .search import NO_DESIGN_REASON
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["predict_deletions", "resolve_predictor"]
+
+#: Seconds for repair in all when ``time_limit`` is not given.
+REPAIR_SECONDS = 60.0
+#: Share of the repair time for the predicted scores when the predictor also keeps
+#: its frequency prior (repair from the prior gets what is left if the first fails).
+PREDICTED_SHARE = 0.5
 
 def _check_device(device: str | None) -> str | None:
     """Validate *device* early (unknown name, or CUDA asked for but absent) → ValueError."""
@@ -157,7 +164,10 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     device : str, optional
         ``"cpu"`` (default), ``"cuda"`` or ``"auto"`` for the predictor.
     time_limit : float, optional
-        Seconds allowed for repair (default: repair's own budget).
+        Seconds for repair in all (default ``REPAIR_SECONDS``, 60). When repair from
+        the predicted scores fails and the predictor keeps the frequency prior it
+        was trained with (the bundled ones do), repair starts again from that prior:
+        the first attempt gets ``PREDICTED_SHARE`` of the time, the second the rest.
     protected : iterable of str
         Genes never to delete (spontaneous pseudo-genes are always protected).
 
@@ -166,7 +176,9 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     DeletionDesign
         ``coupled`` is True only when the returned deletions were verified;
         ``probabilities`` holds the predictor's scores; ``timings`` splits the
-        time into predict, repair and verify.
+        time into predict, repair and verify (both attempts together); ``method``
+        is ``"predict+repair:…"``, or ``"predict+prior+repair:…"`` when the design
+        came from the fallback to the prior.
 
     Raises
     ------
@@ -226,11 +238,33 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     probabilities.index.name = "gene"
     predict_seconds = time.perf_counter() - start
 
-    kwargs = {} if time_limit is None else {"time_limit": time_limit}
+    budget = REPAIR_SECONDS if time_limit is None else float(time_limit)
+    prior = fitted._prior_proba(genes) if hasattr(fitted, "_prior_proba") else None
+    if prior is not None:
+        prior = prior.reindex([g.id for g in model.genes]).fillna(0.0)
+        if prior.round(12).equals(probabilities.fillna(0.0).round(12)):
+            prior = None  # the predictor's scores are the prior: nothing new to try
+    first = budget * PREDICTED_SHARE if prior is not None else budget
+    start = time.perf_counter()
     design = repair(model, metabolite.id, probabilities.fillna(0.0), growth_lb=growth_lb,
                     production_lb=production_lb, protected=excluded, minimize=minimize,
-                    **kwargs)
+                    time_limit=first)
+    method = f"predict+{design.method}"
     timings = {"predict": predict_seconds, **design.timings}
-    return replace(design, method=f"predict+{design.method}", probabilities=probabilities,
-                   timings=timings)
-
+    no_design = bool(design.reason and design.reason.startswith(NO_DESIGN_REASON))
+    if not design.coupled and not no_design and prior is not None:
+        left = budget - (time.perf_counter() - start)
+        logger.info("repair from the predicted scores did not couple %s (%s); repairing "
+                    "from the frequency prior (%.1f s left)", metabolite.id, design.reason,
+                    left)
+        second = repair(model, metabolite.id, prior, growth_lb=growth_lb,
+                        production_lb=production_lb, protected=excluded, minimize=minimize,
+                        time_limit=max(left, 1.0))
+        for key, value in second.timings.items():
+            timings[key] = timings.get(key, 0.0) + value
+        if second.coupled:
+            design, method = second, f"predict+prior+{second.method}"
+        else:
+            design = replace(design, reason=f"from the predicted scores: {design.reason}; "
+                                            f"from the frequency prior: {second.reason}")
+    return replace(design, method=method, probabilities=probabilities, timings=timings)

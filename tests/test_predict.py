@@ -76,6 +76,58 @@ def test_function_and_method_agree(textbook_module, succ):
     assert cobra_gdel.predict_deletions(textbook_module, "succ_e") == succ
 
 
+def _recording_repair(monkeypatch, fail_first: bool):
+    """Patch repair to record its calls; the first call fails on purpose when asked."""
+    import cobra_gdel.repair as repair_module
+    from cobra_gdel.design import DeletionDesign
+
+    real = repair_module.repair
+    calls = []
+
+    def fake(model, target, scores, **kwargs):
+        calls.append((scores.copy(), kwargs["time_limit"]))
+        if fail_first and len(calls) == 1:
+            report = cobra_gdel.check_coupling(model, target, [])
+            return DeletionDesign.from_report(report, "repair:threshold", model=model,
+                                              timings={"repair": 1.0, "verify": 0.5},
+                                              reason="failed on purpose")
+        return real(model, target, scores, **kwargs)
+
+    monkeypatch.setattr(repair_module, "repair", fake)
+    return calls
+
+
+def test_falls_back_to_the_prior_when_the_predicted_scores_fail(textbook_module, monkeypatch):
+    predictor = cobra_gdel.predict.resolve_predictor(textbook_module)
+    calls = _recording_repair(monkeypatch, fail_first=True)
+    design = predict_deletions(textbook_module, "succ_e", time_limit=20)
+    assert len(calls) == 2
+    genes = [g.id for g in textbook_module.genes if g.id != "s0001"]  # s0001: protected
+    prior = predictor._prior_proba(genes)
+    assert calls[1][0][genes].to_numpy() == pytest.approx(prior.to_numpy())
+    assert calls[1][0]["s0001"] == 0.0
+    assert not calls[0][0].equals(calls[1][0])
+    assert calls[0][1] == pytest.approx(10.0)  # PREDICTED_SHARE of the budget
+    assert 10.0 < calls[1][1] <= 20.0  # the rest: the first attempt returned at once
+    assert design.coupled and design.method.startswith("predict+prior+repair:")
+    assert design.timings["repair"] >= 1.0 and design.timings["verify"] >= 0.5
+    assert design.probabilities.drop("s0001").to_numpy() == pytest.approx(
+        predictor.predict_proba("succ_e", genes=genes).to_numpy())
+    assert cobra_gdel.check_coupling(textbook_module, "succ_e", design.deletions).coupled
+
+
+def test_no_fallback_when_the_first_repair_couples_or_no_design_exists(textbook_module,
+                                                                          monkeypatch):
+    from cobra_gdel.search import NO_DESIGN_REASON
+
+    calls = _recording_repair(monkeypatch, fail_first=False)
+    assert predict_deletions(textbook_module, "succ_e").method.startswith("predict+repair:")
+    # acald_c can leave through the spontaneous s0001 reaction: no design can couple
+    design = predict_deletions(textbook_module, "acald_c")
+    assert not design.coupled and design.reason.startswith(NO_DESIGN_REASON)
+    assert len(calls) == 2  # one repair per target
+
+
 def test_registration_warns_instead_of_overwriting():
     class Other(cobra.Model):
         def predict_deletions(self):  # someone else's method

@@ -122,6 +122,16 @@ def test_predict_shapes_and_save_load(fitted, toy, tmp_path, name):
     pd.testing.assert_frame_equal(load_predictor(path).predict_frame(toy), model.predict_frame(toy))
 
 
+@pytest.mark.parametrize("name", ["deepgdel_res", "fpnet"])
+def test_residual_predictors_keep_their_smoothed_prior(fitted, toy, name):
+    prior = fitted[name]._prior_proba(toy.genes + ["new"])
+    n = toy.labels.shape[0]
+    share = (toy.labels.sum() + 1.0) / (n + 2.0)  # Laplace-smoothed training share
+    np.testing.assert_allclose(prior[toy.genes].to_numpy(), share.to_numpy(), rtol=1e-5)
+    assert prior["new"] == pytest.approx(toy.labels.to_numpy().mean(), rel=1e-5)
+    assert fitted["knn"]._prior_proba(toy.genes) is None  # keeps none: no fallback
+
+
 def test_prior_and_bpm_values(toy):
     prior = PriorPredictor().fit(toy)
     np.testing.assert_allclose(prior.predict_proba("any").to_numpy(), toy.labels.mean().to_numpy())

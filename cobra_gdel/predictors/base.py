@@ -20,6 +20,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from ..exceptions import CheckpointError
@@ -96,6 +97,19 @@ class BasePredictor:
             for t in targets
         ]
         return pd.DataFrame(rows, index=pd.Index(targets, name="metabolite"))
+
+    def _prior_proba(self, genes: Sequence[str]) -> pd.Series | None:
+        """The frequency prior this predictor learned on (the smoothed deletion share
+        of each training gene; the mean share for other genes), or None when it keeps
+        none. :func:`cobra_gdel.predict_deletions` repairs from it when repair from
+        the predicted scores fails."""
+        logits = getattr(self, "gene_prior_logit_", None)
+        if logits is None:
+            return None
+        index = dict(zip(self.genes_, (float(x) for x in logits)))
+        default = float(self.default_prior_logit_)
+        values = np.array([index.get(g, default) for g in genes])
+        return pd.Series(1.0 / (1.0 + np.exp(-values)), index=pd.Index(list(genes), name="gene"))
 
     def _check_fitted(self) -> None:
         if not getattr(self, "genes_", None):
