@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from .coupling import (
     GROWTH_LB,
     PRODUCTION_LB,
@@ -30,6 +32,8 @@ REPAIR_SECONDS = 60.0
 #: Share of the repair time for the predicted scores when the predictor also keeps
 #: its frequency prior (repair from the prior gets what is left if the first fails).
 PREDICTED_SHARE = 0.5
+#: The fallback to the prior only starts with at least this many seconds left.
+FALLBACK_MIN_SECONDS = 1.0
 
 def _check_device(device: str | None) -> str | None:
     """Validate *device* early (unknown name, or CUDA asked for but absent) → ValueError."""
@@ -242,7 +246,7 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     prior = fitted._prior_proba(genes) if hasattr(fitted, "_prior_proba") else None
     if prior is not None:
         prior = prior.reindex([g.id for g in model.genes]).fillna(0.0)
-        if prior.round(12).equals(probabilities.fillna(0.0).round(12)):
+        if np.allclose(prior.to_numpy(), probabilities.fillna(0.0).to_numpy(), atol=1e-9):
             prior = None  # the predictor's scores are the prior: nothing new to try
     first = budget * PREDICTED_SHARE if prior is not None else budget
     start = time.perf_counter()
@@ -252,14 +256,15 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     method = f"predict+{design.method}"
     timings = {"predict": predict_seconds, **design.timings}
     no_design = bool(design.reason and design.reason.startswith(NO_DESIGN_REASON))
-    if not design.coupled and not no_design and prior is not None:
-        left = budget - (time.perf_counter() - start)
+    left = budget - (time.perf_counter() - start)
+    if (not design.coupled and not no_design and prior is not None
+            and left >= FALLBACK_MIN_SECONDS):
         logger.info("repair from the predicted scores did not couple %s (%s); repairing "
                     "from the frequency prior (%.1f s left)", metabolite.id, design.reason,
                     left)
         second = repair(model, metabolite.id, prior, growth_lb=growth_lb,
                         production_lb=production_lb, protected=excluded, minimize=minimize,
-                        time_limit=max(left, 1.0))
+                        time_limit=left)
         for key, value in second.timings.items():
             timings[key] = timings.get(key, 0.0) + value
         if second.coupled:

@@ -17,7 +17,7 @@ from cobra_gdel.exceptions import (
 )
 from cobra_gdel.predict import predict_deletions
 
-from .conftest import model_state
+from .conftest import load_data_model, load_strategies, model_state
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +126,26 @@ def test_no_fallback_when_the_first_repair_couples_or_no_design_exists(textbook_
     design = predict_deletions(textbook_module, "acald_c")
     assert not design.coupled and design.reason.startswith(NO_DESIGN_REASON)
     assert len(calls) == 2  # one repair per target
+
+
+@pytest.mark.parametrize("model_id, targets", [("iMM904", ["succ_e", "pyr_e", "ala__L_e"]),
+                                               ("iML1515", ["succ_e", "ac_e", "pyr_e"])])
+def test_bundled_genome_scale_predictors_design_coupled(model_id, targets):
+    """The bundled fpnet predictors: chosen by model id, fit their training strategies,
+    and every design comes back verified (the data model is left unchanged)."""
+    model = load_data_model(model_id)
+    strategies = load_strategies(model_id)
+    predictor = cobra_gdel.predict.resolve_predictor(model)
+    assert type(predictor).__name__ == "FingerprintNetPredictor"
+    before = model_state(model)
+    for target in targets:
+        design = model.predict_deletions(target)
+        assert design.coupled, (target, design.reason)
+        assert cobra_gdel.check_coupling(model, target, design.deletions).coupled
+        published = strategies.loc[target].reindex(design.probabilities.index).fillna(0) == 1
+        agree = ((design.probabilities >= 0.5) == published).mean()
+        assert agree > 0.95, (target, agree)  # a training target: fitted closely
+    assert model_state(model) == before
 
 
 def test_registration_warns_instead_of_overwriting():
