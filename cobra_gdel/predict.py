@@ -21,7 +21,7 @@ from .coupling import (
 )
 from .design import DeletionDesign
 from .exceptions import MissingInputError
-from .search import NO_DESIGN_REASON
+from .search import _proved_no_design
 
 logger = logging.getLogger(__name__)
 
@@ -237,27 +237,28 @@ def predict_deletions(model, target, *, smiles: str | None = None,
             f"{len(missing)} gene(s) of {model.id!r} have no embedding in the predictor and "
             f"{where} them: {missing[:10]}{' ...' if len(missing) > 10 else ''}; pass "
             "sequences=<FASTA path or dict gene id -> protein sequence> covering them")
+    all_genes = [g.id for g in model.genes]
     probabilities = fitted.predict_proba(query, smiles=smiles, sequences=seqs, genes=genes)
-    probabilities = probabilities.reindex([g.id for g in model.genes]).rename(metabolite.id)
+    probabilities = probabilities.reindex(all_genes).rename(metabolite.id)
     probabilities.index.name = "gene"
     predict_seconds = time.perf_counter() - start
 
+    scores = probabilities.fillna(0.0)  # excluded genes: kept
     budget = REPAIR_SECONDS if time_limit is None else float(time_limit)
     prior = fitted._prior_proba(genes) if hasattr(fitted, "_prior_proba") else None
     if prior is not None:
-        prior = prior.reindex([g.id for g in model.genes]).fillna(0.0)
-        if np.allclose(prior.to_numpy(), probabilities.fillna(0.0).to_numpy(), atol=1e-9):
+        prior = prior.reindex(all_genes).fillna(0.0)
+        if np.allclose(prior.to_numpy(), scores.to_numpy(), atol=1e-9):
             prior = None  # the predictor's scores are the prior: nothing new to try
     first = budget * PREDICTED_SHARE if prior is not None else budget
     start = time.perf_counter()
-    design = repair(model, metabolite.id, probabilities.fillna(0.0), growth_lb=growth_lb,
+    design = repair(model, metabolite.id, scores, growth_lb=growth_lb,
                     production_lb=production_lb, protected=excluded, minimize=minimize,
                     time_limit=first)
     method = f"predict+{design.method}"
     timings = {"predict": predict_seconds, **design.timings}
-    no_design = bool(design.reason and design.reason.startswith(NO_DESIGN_REASON))
     left = budget - (time.perf_counter() - start)
-    if (not design.coupled and not no_design and prior is not None
+    if (not design.coupled and not _proved_no_design(design) and prior is not None
             and left >= FALLBACK_MIN_SECONDS):
         logger.info("repair from the predicted scores did not couple %s (%s); repairing "
                     "from the frequency prior (%.1f s left)", metabolite.id, design.reason,

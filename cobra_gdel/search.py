@@ -451,6 +451,12 @@ def _uncontrolled_exit(model, checker, target: str, keep: frozenset[str]) -> lis
 NO_DESIGN_REASON = "no deletion design can couple"
 
 
+def _proved_no_design(design: DeletionDesign) -> bool:
+    """Whether *design* failed because repair or search proved that no deletion design
+    can couple its target (:func:`_exit_reason`)."""
+    return not design.coupled and (design.reason or "").startswith(NO_DESIGN_REASON)
+
+
 def _exit_reason(target: str, route: list[str], keep: frozenset[str]) -> str:
     shown = ", ".join(route[:6]) + (", ..." if len(route) > 6 else "")
     return (f"{NO_DESIGN_REASON} {target}: it can also leave through reactions "

@@ -427,12 +427,10 @@ class TorchPairPredictor(BasePredictor):
         index = {g: i for i, g in enumerate(self.genes_)}
         known = [g in index for g in genes]
         zg = torch.empty((len(genes), self.gene_latents_.shape[1]))
-        prior = torch.full((len(genes),), self.default_prior_logit_)
+        prior = torch.from_numpy(self._gene_prior_logits(genes))
         rows = [i for i, k in enumerate(known) if k]
         if rows:
-            src = torch.tensor([index[genes[i]] for i in rows])
-            zg[rows] = self.gene_latents_[src]
-            prior[rows] = self.gene_prior_logit_[src]
+            zg[rows] = self.gene_latents_[torch.tensor([index[genes[i]] for i in rows])]
         new = [i for i, k in enumerate(known) if not k]
         if new:
             seqs = gene_sequences([genes[i] for i in new], sequences or {})

@@ -98,18 +98,30 @@ class BasePredictor:
         ]
         return pd.DataFrame(rows, index=pd.Index(targets, name="metabolite"))
 
-    def _prior_proba(self, genes: Sequence[str]) -> pd.Series | None:
-        """The frequency prior this predictor learned on (the smoothed deletion share
-        of each training gene; the mean share for other genes), or None when it keeps
-        none. :func:`cobra_gdel.predict_deletions` repairs from it when repair from
-        the predicted scores fails."""
+    def _gene_prior_logits(self, genes: Sequence[str]) -> np.ndarray | None:
+        """Logit of the (smoothed) training deletion share of each of *genes*, the mean
+        share's logit for genes not seen in training; None for predictors that keep
+        no prior (``gene_prior_logit_``)."""
         logits = getattr(self, "gene_prior_logit_", None)
         if logits is None:
             return None
-        index = dict(zip(self.genes_, (float(x) for x in logits)))
-        default = float(self.default_prior_logit_)
-        values = np.array([index.get(g, default) for g in genes])
-        return pd.Series(1.0 / (1.0 + np.exp(-values)), index=pd.Index(list(genes), name="gene"))
+        index = {g: i for i, g in enumerate(self.genes_)}
+        values = np.full(len(genes), float(self.default_prior_logit_), dtype=np.float32)
+        rows = [i for i, g in enumerate(genes) if g in index]
+        if rows:
+            known = np.asarray(logits.detach().cpu().numpy(), dtype=np.float32)
+            values[rows] = known[[index[genes[i]] for i in rows]]
+        return values
+
+    def _prior_proba(self, genes: Sequence[str]) -> pd.Series | None:
+        """The frequency prior this predictor learned on, as P(deleted) per gene (see
+        :meth:`_gene_prior_logits`), or None. :func:`cobra_gdel.predict_deletions`
+        repairs from it when repair from the predicted scores fails."""
+        logits = self._gene_prior_logits(genes)
+        if logits is None:
+            return None
+        return pd.Series(1.0 / (1.0 + np.exp(-logits.astype(float))),
+                         index=pd.Index(list(genes), name="gene"))
 
     def _check_fitted(self) -> None:
         if not getattr(self, "genes_", None):

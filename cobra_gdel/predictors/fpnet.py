@@ -270,12 +270,10 @@ class FingerprintNetPredictor(BasePredictor):
         """Learned vectors of training genes; others embedded from their sequence."""
         index = {g: i for i, g in enumerate(self.genes_)}
         z = torch.zeros((len(genes), self.latent_dim))
-        prior = torch.full((len(genes),), self.default_prior_logit_)
+        prior = torch.from_numpy(self._gene_prior_logits(genes))
         known = [i for i, g in enumerate(genes) if g in index]
         if known:
-            src = torch.tensor([index[genes[i]] for i in known])
-            z[known] = self.gene_latents_[src]
-            prior[known] = self.gene_prior_logit_[src]
+            z[known] = self.gene_latents_[torch.tensor([index[genes[i]] for i in known])]
         new = [i for i, g in enumerate(genes) if g not in index]
         if new:
             comp = dipeptide_composition([(sequences or {}).get(genes[i]) for i in new])
