@@ -15,6 +15,8 @@ __all__ = [
     "SolverError",
     "MissingInputError",
     "CheckpointError",
+    "NotFittedError",
+    "UnsupportedModelError",
 ]
 
 
@@ -54,3 +56,12 @@ class MissingInputError(CobraGdelError, ValueError):
 
 class CheckpointError(CobraGdelError, ValueError):
     """A saved predictor is corrupt, truncated, or does not match what is being loaded."""
+
+
+class NotFittedError(CobraGdelError, ValueError, AttributeError):
+    """A predictor was used before ``fit`` (or ``load``); as scikit-learn's ``NotFittedError``."""
+
+
+class UnsupportedModelError(CobraGdelError, ValueError):
+    """The model's solver problem holds a construct the linear checks can not carry
+    (for example a quadratic objective or constraint)."""
