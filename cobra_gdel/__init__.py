@@ -28,30 +28,31 @@ from .coupling import (  # noqa: E402
     production_reaction,
     protected_genes,
 )
-from .design import DeletionDesign  # noqa: E402
+from .design import DeletionDesign, trim  # noqa: E402
 from .exceptions import (  # noqa: E402
     CheckpointError,
     CobraGdelError,
     InfeasibleModelError,
     MissingInputError,
     NoProductionRouteError,
+    NotFittedError,
     SolverError,
     UnknownGeneError,
     UnknownTargetError,
+    UnsupportedModelError,
 )
 
 # Imported on first use: they pull in the MILP code or torch.
 _LAZY = {
     "search_deletions": "cobra_gdel.search",
-    "trim": "cobra_gdel.search",
     "repair": "cobra_gdel.repair",
     "predict_deletions": "cobra_gdel.predict",
 }
 
 __all__ = [
     "CheckpointError", "CobraGdelError", "CouplingChecker", "CouplingReport", "DeletionDesign",
-    "InfeasibleModelError", "MissingInputError", "NoProductionRouteError", "SolverError",
-    "UnknownGeneError", "UnknownTargetError", "check_coupling", "clear_cache",
+    "InfeasibleModelError", "MissingInputError", "NoProductionRouteError", "NotFittedError",
+    "SolverError", "UnknownGeneError", "UnknownTargetError", "UnsupportedModelError", "check_coupling", "clear_cache",
     "predict_deletions", "production_reaction", "protected_genes", "repair",
     "search_deletions", "trim",
 ]

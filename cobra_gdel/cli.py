@@ -58,18 +58,9 @@ def _cmd_check(args) -> int:
     report = check_coupling(model, args.target, _genes(args.delete), args.growth_lb,
                             args.production_lb, solver=args.solver)
     if args.json:
-        frame = report.to_frame().iloc[0].to_dict()
-        frame = {k: (v.item() if hasattr(v, "item") else v) for k, v in frame.items()}
-        frame["deletions"] = sorted(report.deletions)
-        sys.stdout.write(json.dumps(frame, indent=2) + "\n")
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
     else:
-        sys.stdout.write(
-            f"{report.target} via {report.production_reaction} with {len(report.deletions)} "
-            f"deletion(s): {'COUPLED' if report.coupled else 'NOT coupled'}"
-            + (f" ({report.reason})" if report.reason else "") + "\n"
-            f"  growth rate     {report.growth_rate:.6g}\n"
-            f"  min production  {report.min_production:.6g}\n"
-            f"  max production  {report.max_production:.6g}\n")
+        sys.stdout.write(report.to_string() + "\n")
     return 0 if report.coupled else 1
 
 
@@ -77,12 +68,10 @@ def _cmd_search(args) -> int:
     from .search import search_deletions
 
     model = load_model(args.model)
-    if args.solver:
-        model.solver = args.solver
     design = search_deletions(model, args.target, growth_lb=args.growth_lb,
                               production_lb=args.production_lb,
                               max_iterations=args.max_iterations, time_limit=args.time_limit,
-                              minimize=args.minimize)
+                              minimize=args.minimize, solver=args.solver)
     return _emit_design(design, args.json)
 
 
@@ -93,7 +82,7 @@ def _cmd_predict(args) -> int:
     design = predict_deletions(model, args.target, smiles=args.smiles, sequences=args.fasta,
                                growth_lb=args.growth_lb, production_lb=args.production_lb,
                                minimize=args.minimize, device=args.device,
-                               time_limit=args.time_limit)
+                               time_limit=args.time_limit, solver=args.solver)
     return _emit_design(design, args.json)
 
 
@@ -137,16 +126,15 @@ def _parser() -> argparse.ArgumentParser:
                         help="log progress (-v) or details (-vv) to standard error")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def design_args(p, solver: bool = True):
+    def design_args(p):
         p.add_argument("model", help="SBML/JSON/MAT/YAML file, or a name cobra.io.load_model "
                                      "knows (e.g. textbook)")
         p.add_argument("target", help="target metabolite id, e.g. succ_e")
         p.add_argument("--growth-lb", type=float, default=0.001, help="default 0.001")
         p.add_argument("--production-lb", type=float, default=0.001, help="default 0.001")
         p.add_argument("--json", action="store_true", help="print JSON")
-        if solver:
-            p.add_argument("--solver", default=None,
-                           help="optlang solver (glpk, hybrid, cplex, gurobi); default: model's")
+        p.add_argument("--solver", default=None,
+                       help="optlang solver (glpk, hybrid, cplex, gurobi); default: model's")
 
     p = sub.add_parser("check", help="check whether deleting genes couples a target to growth")
     design_args(p)
@@ -162,14 +150,15 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="predict deletions with the bundled predictor, verify "
                                        "and repair")
-    design_args(p, solver=False)
+    design_args(p)
     p.add_argument("--smiles", default=None, help="SMILES of a target without a bundled one")
     p.add_argument("--fasta", default=None, help="protein FASTA for genes without one")
     p.add_argument("--minimize", action="store_true", help="trim to a minimal design")
     p.add_argument("--device", default=None, help="cpu, cuda or auto (default cpu)")
-    p.add_argument("--time-limit", type=float, default=None,
-                   help="seconds for repair in all (default 60: half from the predicted "
-                        "scores, the rest from the frequency prior if the first fails)")
+    p.add_argument("--time-limit", type=float, default=60.0,
+                   help="seconds for the whole call (default 60: half for repair from the "
+                        "predicted scores, the rest from the frequency prior if the first "
+                        "fails)")
     p.set_defaults(func=_cmd_predict)
 
     def data_args(p):

@@ -18,7 +18,7 @@ import logging
 import math
 import operator
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -26,8 +26,9 @@ from cobra import Metabolite, Reaction
 from cobra.util.context import get_context
 from cobra.util.solver import linear_reaction_coefficients
 
-from ._gpr import RuleSet
-from ._lp import DEFAULT_LP_TIME_LIMIT, FluxProblem, solver_interface
+from .gpr import RuleSet
+from .lp import DEFAULT_LP_TIME_LIMIT, FluxProblem, solver_interface
+from .views import ResultView
 from .exceptions import (
     InfeasibleModelError,
     NoProductionRouteError,
@@ -40,10 +41,15 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "CouplingChecker",
     "CouplingReport",
+    "better_report",
+    "check_bound",
     "check_coupling",
     "clear_cache",
+    "get_checker",
     "production_reaction",
+    "production_spec",
     "protected_genes",
+    "resolve_target",
 ]
 
 #: Default lower bounds (the thresholds the bundled strategies were computed with).
@@ -52,7 +58,7 @@ PRODUCTION_LB = 0.001
 #: Growth is fixed this far (relative, at least absolute 1e-9) below its maximum.
 GROWTH_TOLERANCE = 1e-6
 #: Slack on the final comparisons against the lower bounds.
-_EPS = 1e-9
+EPS = 1e-9
 
 
 # -- targets ------------------------------------------------------------------------------
@@ -83,7 +89,7 @@ def resolve_target(model, target) -> Metabolite:
     raise UnknownTargetError(f"metabolite {target!r} is not in model {model.id!r}.{hint}")
 
 
-def _production_spec(model, metabolite: Metabolite) -> tuple[str, dict[str, float], bool]:
+def production_spec(model, metabolite: Metabolite) -> tuple[str, dict[str, float], bool]:
     """(reaction id, stoichiometry, auxiliary?) of the target's production reaction."""
     for prefix in ("EX_", "DM_"):
         rid = prefix + metabolite.id
@@ -117,7 +123,7 @@ def production_reaction(model, target) -> Reaction:
     cobra.Reaction
     """
     metabolite = resolve_target(model, target)
-    rid, _stoich, auxiliary = _production_spec(model, metabolite)
+    rid, _stoich, auxiliary = production_spec(model, metabolite)
     if not auxiliary:
         return model.reactions.get_by_id(rid)
     reaction = Reaction(rid, name=f"cobra_gdel auxiliary sink of {metabolite.id}",
@@ -149,7 +155,8 @@ def _gene_id(gene) -> str:
     return gene if isinstance(gene, str) else gene.id
 
 
-def _check_lb(name: str, value) -> float:
+def check_bound(name: str, value) -> float:
+    """*value* as a finite float >= 0 (ValueError naming *name* otherwise)."""
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -161,7 +168,7 @@ def _check_lb(name: str, value) -> float:
 
 # -- report -------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class CouplingReport:
+class CouplingReport(ResultView):
     """Outcome of one weak growth-coupling check.
 
     Attributes
@@ -182,6 +189,8 @@ class CouplingReport:
         The thresholds used.
     reason : str
         Why the set is not coupled ("" when it is).
+    gene_reactions : mapping
+        Gene id -> the reactions in its GPR rules (for :meth:`to_frame`).
     """
 
     target: str
@@ -196,18 +205,36 @@ class CouplingReport:
     production_lb: float = PRODUCTION_LB
     reason: str = ""
 
-    def to_frame(self) -> pd.DataFrame:
-        """One-row summary as a DataFrame."""
-        return pd.DataFrame([{
+    gene_reactions: Mapping = field(default_factory=dict, compare=False, repr=False)
+
+    def summary(self) -> pd.Series:
+        """The check's headline numbers as a Series."""
+        return pd.Series({
             "target": self.target, "production_reaction": self.production_reaction,
-            "n_deletions": len(self.deletions), "coupled": self.coupled,
+            "coupled": self.coupled, "n_deletions": len(self.deletions),
             "growth_rate": self.growth_rate, "min_production": self.min_production,
             "max_production": self.max_production,
             "n_disabled_reactions": len(self.disabled_reactions), "reason": self.reason,
-        }])
+        }, name=self.target)
 
-    def _repr_html_(self) -> str:
-        return self.to_frame().to_html(index=False)
+    def to_frame(self) -> pd.DataFrame:
+        """One row per deleted gene: the reactions its deletion helps to disable."""
+        genes = sorted(self.deletions)
+        disables = [", ".join(sorted(set(self.gene_reactions.get(g, ())) & self.disabled_reactions))
+                    for g in genes]
+        return pd.DataFrame({"deleted": [True] * len(genes), "disabled_reactions": disables},
+                            index=pd.Index(genes, name="gene"))
+
+    def to_dict(self) -> dict:
+        """JSON-ready dictionary (the command line's ``check --json``)."""
+        out = {k: (v.item() if hasattr(v, "item") else v) for k, v in self.summary().items()}
+        out["deletions"] = sorted(self.deletions)
+        out["growth_lb"], out["production_lb"] = self.growth_lb, self.production_lb
+        return out
+
+    def _title(self) -> str:
+        return (f"CouplingReport for {self.target} ({self.production_reaction}): "
+                + ("COUPLED" if self.coupled else "NOT coupled"))
 
 
 # -- checker ------------------------------------------------------------------------------
@@ -241,26 +268,29 @@ class CouplingChecker:
     def __init__(self, model, *, solver=None, time_limit: float = DEFAULT_LP_TIME_LIMIT) -> None:
         self.model_id = model.id
         self._model = weakref.ref(model)
-        self._growth = {r.id: float(c) for r, c in linear_reaction_coefficients(model).items()}
-        if not self._growth:
+        self.growth_coefs = {r.id: float(c) for r, c in linear_reaction_coefficients(model).items()}
+        if not self.growth_coefs:
             raise InfeasibleModelError(f"model {model.id!r} has no (linear) growth objective")
         self.genes = frozenset(g.id for g in model.genes)
         self.rules = RuleSet(model)
         self.interface = solver_interface(model, solver)
         self.lp = FluxProblem(model, self.interface, time_limit=time_limit)
-        self.lp.add_constraint("growth_fix", self._growth, lb=None, ub=None)
+        self.lp.add_constraint("growth_fix", self.growth_coefs, lb=None, ub=None)
         self._disabled: frozenset[str] = frozenset()
         self._targets: dict[str, tuple[str, dict[str, float]]] = {}
         self._sinks: set[str] = set()
         self._open_sink: str | None = None
-        wild = self.lp.solve(self._growth, "max")
+        wild = self.lp.solve(self.growth_coefs, "max")
         if wild is None:
             raise InfeasibleModelError(
                 f"model {model.id!r} is infeasible without any deletion (check its bounds "
                 "and medium)")
-        if wild <= _EPS:
+        if wild <= EPS:
             raise InfeasibleModelError(f"model {model.id!r} cannot grow without any deletion")
         self.wild_type_growth = wild
+        #: Analyses derived from this checker's model (flux ranges, single-deletion
+        #: growth, exit routes), filled by :mod:`cobra_gdel.analysis`.
+        self.cache: dict = {}
 
     # -- targets and genes --------------------------------------------------------------
     def production(self, target) -> tuple[str, dict[str, float]]:
@@ -272,7 +302,7 @@ class CouplingChecker:
             if model is None:
                 raise ReferenceError("the model of this checker no longer exists")
             metabolite = resolve_target(model, target)
-            rid, stoich, auxiliary = _production_spec(model, metabolite)
+            rid, stoich, auxiliary = production_spec(model, metabolite)
             if auxiliary:
                 self.lp.add_reaction(rid, stoich, 0.0, 0.0)
                 self._sinks.add(rid)
@@ -302,7 +332,8 @@ class CouplingChecker:
                 + (f" ({hints})" if hints else ""))
         return ids
 
-    def _apply(self, disabled: frozenset[str]) -> None:
+    def apply(self, disabled: frozenset[str]) -> None:
+        """Close exactly the reactions in *disabled* in the LP (others get their bounds back)."""
         for rid in self._disabled - disabled:
             self.lp.restore(rid)
         for rid in disabled - self._disabled:
@@ -312,8 +343,8 @@ class CouplingChecker:
     # -- LPs ----------------------------------------------------------------------------
     def max_growth(self, deletions: Iterable = ()) -> float:
         """Maximal growth with *deletions* applied (0 when infeasible)."""
-        self._apply(self.rules.disabled(self.validate_genes(deletions)))
-        value = self.lp.solve(self._growth, "max")
+        self.apply(self.rules.disabled(self.validate_genes(deletions)))
+        value = self.lp.solve(self.growth_coefs, "max")
         return 0.0 if value is None else max(0.0, value)
 
     def production_range(self, target, deletions: Iterable = (),
@@ -323,7 +354,7 @@ class CouplingChecker:
         NaN when no flux distribution satisfies the growth bound.
         """
         _rid, coefs = self.production(target)
-        self._apply(self.rules.disabled(self.validate_genes(deletions)))
+        self.apply(self.rules.disabled(self.validate_genes(deletions)))
         return self._production_range(coefs, growth_lb)
 
     def _production_range(self, coefs, growth_lb: float,
@@ -367,8 +398,8 @@ class CouplingChecker:
         if points < 2:
             raise ValueError("points must be >= 2")
         _rid, coefs = self.production(target)
-        self._apply(self.rules.disabled(self.validate_genes(deletions)))
-        top = self.lp.solve(self._growth, "max")
+        self.apply(self.rules.disabled(self.validate_genes(deletions)))
+        top = self.lp.solve(self.growth_coefs, "max")
         rows = []
         if top is not None:
             for growth in [max(0.0, top) * i / (points - 1) for i in range(points)]:
@@ -409,21 +440,22 @@ class CouplingChecker:
         fresh factorisation). An inconsistent outcome (production infeasible at the
         growth just found) is solved again from a fresh basis, then a fresh problem.
         """
-        growth_lb = _check_lb("growth_lb", growth_lb)
-        production_lb = _check_lb("production_lb", production_lb)
+        growth_lb = check_bound("growth_lb", growth_lb)
+        production_lb = check_bound("production_lb", production_lb)
         rid, coefs = self.production(target)
         name = target.id if isinstance(target, Metabolite) else target
         deleted = self.validate_genes(deletions)
         disabled = self.rules.disabled(deleted)
-        self._apply(disabled)
+        self.apply(disabled)
         values = self._evaluate(coefs)
         reason = _verdict(*values, growth_lb, production_lb)
         growth, low, high = values
+        rules = self.rules.gene_reactions
         if math.isnan(growth):
             return CouplingReport(name, rid, deleted, False, 0.0, low, high, disabled, growth_lb,
-                                  production_lb, reason)
+                                  production_lb, reason, rules)
         return CouplingReport(name, rid, deleted, not reason, float(growth), float(low),
-                              float(high), disabled, growth_lb, production_lb, reason)
+                              float(high), disabled, growth_lb, production_lb, reason, rules)
 
     def _evaluate(self, coefs) -> tuple[float, float, float]:
         """(max growth, min and max production at that growth); NaN where infeasible."""
@@ -435,14 +467,14 @@ class CouplingChecker:
             elif attempt == 2:
                 logger.warning("production infeasible at the maximal growth; fresh problem")
                 self.lp.rebuild()
-            growth = self.lp.solve(self._growth, "max")
+            growth = self.lp.solve(self.growth_coefs, "max")
             if growth is None:
                 return nan, nan, nan
             # Solver noise around zero (GLPK's tolerances; the warm-start basis decides
             # whether a blocked network reports 0 or 6e-14) is reported as 0.
-            growth = growth if growth > _EPS else 0.0
+            growth = growth if growth > EPS else 0.0
             low, high = self._production_range(
-                coefs, growth - max(_EPS, GROWTH_TOLERANCE * growth), after_growth=True)
+                coefs, growth - max(EPS, GROWTH_TOLERANCE * growth), after_growth=True)
             if not math.isnan(low):
                 break
         return growth, low, high
@@ -453,12 +485,25 @@ def _verdict(growth: float, low: float, high: float, growth_lb: float,
     """Why (growth, production) is not coupled; "" when it is."""
     if math.isnan(growth):
         return "no feasible flux distribution with these deletions"
-    if growth + _EPS < growth_lb:
+    if growth + EPS < growth_lb:
         return f"growth {growth:.4g} < growth_lb {growth_lb:g}"
-    if not low + _EPS >= production_lb:
+    if not low + EPS >= production_lb:
         return (f"minimal production {low:.4g} at maximal growth < production_lb "
                 f"{production_lb:g}")
     return ""
+
+
+def better_report(a: CouplingReport | None, b: CouplingReport) -> bool:
+    """Whether report *b* is a better attempt than *a*: coupled first, then growth
+    above its bound, then the higher minimal production (ties keep *a*)."""
+    if a is None:
+        return True
+
+    def key(r: CouplingReport) -> tuple:
+        low = r.min_production if not math.isnan(r.min_production) else -math.inf
+        return (r.coupled, r.growth_rate + 1e-9 >= r.growth_lb, low)
+
+    return key(b) > key(a)
 
 
 # -- cache and the public function ---------------------------------------------------------
@@ -546,8 +591,8 @@ def check_coupling(model, target, deletions: Iterable = (), growth_lb: float = G
     >>> cobra_gdel.check_coupling(model, "succ_e").coupled
     False
     """
-    growth_lb = _check_lb("growth_lb", growth_lb)
-    production_lb = _check_lb("production_lb", production_lb)
+    growth_lb = check_bound("growth_lb", growth_lb)
+    production_lb = check_bound("production_lb", production_lb)
     resolve_target(model, target)
     checker = get_checker(model, solver=solver)
     return checker.check(target, deletions, growth_lb, production_lb)

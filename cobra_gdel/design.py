@@ -1,106 +1,117 @@
-"""DeletionDesign: the verified result users get back."""
+"""DeletionDesign, the verified result users get back, and the one way a design is finished.
+
+Every stage that produces a design (:mod:`cobra_gdel.search`, :mod:`cobra_gdel.repair`,
+:func:`cobra_gdel.trim`, :meth:`DeletionDesign.minimal`) ends in :func:`finish`:
+optionally prune deletions that switch off nothing new, re-check, optionally trim to a
+minimal design, and build the :class:`DeletionDesign` around its final
+:class:`~cobra_gdel.coupling.CouplingReport`.
+"""
 
 from __future__ import annotations
 
-import html
 import logging
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import pandas as pd
 
-from .coupling import GROWTH_LB, PRODUCTION_LB, CouplingReport
+from .coupling import GROWTH_LB, PRODUCTION_LB, CouplingReport, check_coupling
+from .problem import Clock, DesignTask
+from .trim import prune, trim_deletions
+from .views import ResultView
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DeletionDesign"]
+__all__ = ["COUPLED", "NOT_COUPLED", "NO_DESIGN", "DeletionDesign", "finish", "trim"]
 
+#: The three values of :attr:`DeletionDesign.status`.
 COUPLED = "coupled"
 NOT_COUPLED = "not_coupled"
+NO_DESIGN = "no_design"
+#: The reason of a design whose trimming was cut short by the time limit.
+TRIM_INCOMPLETE = "time limit reached: trimmed design may not be minimal"
 
 
 @dataclass(frozen=True)
-class DeletionDesign:
+class DeletionDesign(ResultView):
     """A gene-deletion design for growth-coupled production, checked by FBA.
 
-    ``coupled`` is True only when the deletion set was re-checked (maximal
-    growth, then minimal production at that growth) and cleared both lower
-    bounds.
+    ``coupled`` is True only when the deletion set was re-checked (maximal growth,
+    then minimal production at that growth) and cleared both lower bounds.
 
     Attributes
     ----------
-    target : str
-        The target metabolite id.
-    production_reaction : str
-        The reaction whose flux is the target's production.
-    deletions : frozenset of str
-        Gene ids to delete.
-    coupled : bool
-        Verified weak growth coupling.
-    growth_rate : float
-        Maximal growth with the deletions.
-    min_production, max_production : float
-        Production range at that growth.
-    status : str
-        ``"coupled"`` or ``"not_coupled"``.
+    report : CouplingReport
+        The final check of :attr:`deletions` (every number below comes from it).
     method : str
         How the design was found (e.g. ``"search"``, ``"repair:threshold"``).
+    status : str
+        ``"coupled"``, ``"not_coupled"``, or ``"no_design"`` when it was proved that
+        no deletion set can couple the target (it leaves through reactions that no
+        deletable gene controls).
     probabilities : pandas.Series or None
         Gene id → P(deleted) from a predictor, when one was used.
     timings : mapping
         Seconds spent per stage.
     reason : str
-        Why the design is not coupled ("" when it is).
-    growth_lb, production_lb : float
-        The thresholds the design was checked against.
-    disabled_reactions : frozenset of str
-        Reactions switched off by the deletions through the GPR rules.
+        Why the design is not coupled ("" when it is, unless a limit cut it short).
     model_id : str
         Id of the model the design was made for.
     """
 
-    target: str
-    production_reaction: str
-    deletions: frozenset
-    coupled: bool
-    growth_rate: float
-    min_production: float
-    max_production: float
-    status: str
+    report: CouplingReport
     method: str
+    status: str
     probabilities: pd.Series | None = field(default=None, compare=False, repr=False)
     timings: Mapping[str, float] = field(default_factory=dict, compare=False, repr=False)
     reason: str = ""
-    growth_lb: float = GROWTH_LB
-    production_lb: float = PRODUCTION_LB
-    disabled_reactions: frozenset = field(default=frozenset(), compare=False, repr=False)
     model_id: str = ""
     _model: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "deletions", frozenset(self.deletions))
         object.__setattr__(self, "timings", MappingProxyType(dict(self.timings)))
+        if self.status not in (COUPLED, NOT_COUPLED, NO_DESIGN):
+            raise ValueError(f"unknown status {self.status!r}")
+
+    # -- the report's numbers -----------------------------------------------------------
+    target = property(lambda self: self.report.target, doc="The target metabolite id.")
+    production_reaction = property(lambda self: self.report.production_reaction,
+                                   doc="The reaction whose flux is the target's production.")
+    deletions = property(lambda self: self.report.deletions, doc="Gene ids to delete.")
+    coupled = property(lambda self: self.report.coupled, doc="Verified weak growth coupling.")
+    growth_rate = property(lambda self: self.report.growth_rate,
+                           doc="Maximal growth with the deletions.")
+    min_production = property(lambda self: self.report.min_production,
+                              doc="Minimal production at maximal growth.")
+    max_production = property(lambda self: self.report.max_production,
+                              doc="Maximal production at maximal growth.")
+    growth_lb = property(lambda self: self.report.growth_lb, doc="Growth bound checked.")
+    production_lb = property(lambda self: self.report.production_lb,
+                             doc="Production bound checked.")
+    disabled_reactions = property(lambda self: self.report.disabled_reactions,
+                                  doc="Reactions switched off by the deletions.")
+
+    @property
+    def model(self):
+        """The model the design was made for (None when it holds none)."""
+        return self._model
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
     def from_report(cls, report: CouplingReport, method: str, *, model=None,
                     probabilities: pd.Series | None = None,
                     timings: Mapping[str, float] | None = None,
-                    reason: str | None = None) -> "DeletionDesign":
-        """Build a design from a :class:`~cobra_gdel.coupling.CouplingReport`."""
-        return cls(
-            target=report.target, production_reaction=report.production_reaction,
-            deletions=report.deletions, coupled=report.coupled,
-            growth_rate=report.growth_rate, min_production=report.min_production,
-            max_production=report.max_production,
-            status=COUPLED if report.coupled else NOT_COUPLED, method=method,
-            probabilities=probabilities, timings=dict(timings or {}),
-            reason=report.reason if reason is None else reason,
-            growth_lb=report.growth_lb, production_lb=report.production_lb,
-            disabled_reactions=report.disabled_reactions,
-            model_id=getattr(model, "id", "") or "", _model=model)
+                    reason: str | None = None, status: str | None = None) -> DeletionDesign:
+        """Build a design around a :class:`~cobra_gdel.coupling.CouplingReport`."""
+        if status is None:
+            status = COUPLED if report.coupled else NOT_COUPLED
+        return cls(report=report, method=method, status=status, probabilities=probabilities,
+                   timings=dict(timings or {}),
+                   reason=report.reason if reason is None else reason,
+                   model_id=getattr(model, "id", "") or "", _model=model)
 
     def _require_model(self, model):
         model = model if model is not None else self._model
@@ -109,14 +120,13 @@ class DeletionDesign:
         return model
 
     # -- operations -----------------------------------------------------------------------
-    def recheck(self, model=None) -> CouplingReport:
+    def recheck(self, model=None, *, solver=None) -> CouplingReport:
         """Check the deletions again on *model* (default: the design's model)."""
-        from .coupling import check_coupling
-
         return check_coupling(self._require_model(model), self.target, self.deletions,
-                              self.growth_lb, self.production_lb)
+                              self.growth_lb, self.production_lb, solver=solver)
 
-    def minimal(self, model=None, *, time_limit: float | None = None) -> "DeletionDesign":
+    def minimal(self, model=None, *, time_limit: float | None = None,
+                solver=None) -> DeletionDesign:
         """Trim to a minimal coupled design (restoring any one gene breaks coupling).
 
         Parameters
@@ -125,24 +135,22 @@ class DeletionDesign:
             Default: the model the design was made for.
         time_limit : float, optional
             Seconds; when reached, the design trimmed so far (still coupled) is returned.
+        solver : str, optional
+            optlang solver name for the checks; default: the model's.
 
         Raises
         ------
         ValueError
             If this design is not coupled (there is nothing verified to trim).
         """
-        from .search import trim
-
         if not self.coupled:
             raise ValueError(f"the design for {self.target} is not coupled ({self.reason}); "
                              "only coupled designs can be trimmed")
-        model = self._require_model(model)
-        trimmed = trim(model, self.target, self.deletions, growth_lb=self.growth_lb,
-                       production_lb=self.production_lb, time_limit=time_limit)
-        timings = dict(self.timings)
-        timings["trim"] = trimmed.timings.get("trim", 0.0)
-        return replace(trimmed, method=f"{self.method}+trim", probabilities=self.probabilities,
-                       timings=timings)
+        task = DesignTask.create(self._require_model(model), self.target,
+                                 growth_lb=self.growth_lb, production_lb=self.production_lb,
+                                 solver=solver, time_limit=time_limit)
+        return finish(task, self.report, self.method, probabilities=self.probabilities,
+                      timings=self.timings, minimize=True)
 
     @contextmanager
     def apply(self, model=None) -> Iterator[object]:
@@ -182,13 +190,7 @@ class DeletionDesign:
         """
         genes = list(self.probabilities.index) if self.probabilities is not None else []
         genes += sorted(g for g in self.deletions if g not in set(genes))
-        model = self._model
-        disables = {}
-        if model is not None:
-            for gene in self.deletions:
-                if gene in model.genes:
-                    rxns = {r.id for r in model.genes.get_by_id(gene).reactions}
-                    disables[gene] = ", ".join(sorted(rxns & self.disabled_reactions))
+        disables = self.report.to_frame()["disabled_reactions"]
         frame = pd.DataFrame({
             "probability": (self.probabilities.reindex(genes).astype(float)
                             if self.probabilities is not None else float("nan")),
@@ -216,38 +218,100 @@ class DeletionDesign:
         out["growth_lb"], out["production_lb"] = self.growth_lb, self.production_lb
         return out
 
-    def to_string(self) -> str:
-        """Plain-text summary (what ``print(design)`` shows)."""
+    def _title(self) -> str:
+        return (f"DeletionDesign for {self.target} ({self.production_reaction})"
+                + (f" in {self.model_id}" if self.model_id else ""))
+
+    def _lines(self) -> list[tuple[str, str]]:
         lines = [
-            f"DeletionDesign for {self.target} ({self.production_reaction})"
-            + (f" in {self.model_id}" if self.model_id else ""),
-            f"  status          {self.status}" + (f" ({self.reason})" if self.reason else ""),
-            f"  method          {self.method}",
-            f"  deletions ({len(self.deletions)})  {', '.join(sorted(self.deletions)) or '-'}",
-            f"  growth rate     {self.growth_rate:.6g}",
-            f"  min production  {self.min_production:.6g}",
-            f"  max production  {self.max_production:.6g}",
+            ("status", self.status + (f" ({self.reason})" if self.reason else "")),
+            ("method", self.method),
+            (f"deletions ({len(self.deletions)})", ", ".join(sorted(self.deletions)) or "-"),
+            ("growth rate", f"{self.growth_rate:.6g}"),
+            ("min production", f"{self.min_production:.6g}"),
+            ("max production", f"{self.max_production:.6g}"),
         ]
         if self.timings:
-            lines.append("  seconds         " + ", ".join(
-                f"{k} {v:.3f}" for k, v in self.timings.items()))
-        return "\n".join(lines)
+            lines.append(("seconds", ", ".join(f"{k} {v:.3f}" for k, v in self.timings.items())))
+        return lines
 
-    def __str__(self) -> str:
-        return self.to_string()
 
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
-            f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
-            for k, v in [
-                ("Target", f"{self.target} ({self.production_reaction})"),
-                ("Status", self.status + (f": {self.reason}" if self.reason else "")),
-                ("Method", self.method),
-                (f"Deletions ({len(self.deletions)})", ", ".join(sorted(self.deletions)) or "-"),
-                ("Growth rate", f"{self.growth_rate:.6g}"),
-                ("Production at max growth",
-                 f"{self.min_production:.6g} – {self.max_production:.6g}"),
-                ("Seconds", f"{sum(self.timings.values()):.3f}"),
-            ])
-        return f"<table><caption>DeletionDesign</caption>{rows}</table>"
+def finish(task: DesignTask, report: CouplingReport, method: str, *,
+           probabilities: pd.Series | None = None, timings: Mapping[str, float] | None = None,
+           reason: str | None = None, status: str | None = None, minimize: bool = False,
+           prune_order: Iterable[str] | None = None) -> DeletionDesign:
+    """The one way a design is finished.
+
+    1. With *prune_order*, drop (in that order) deletions that switch off nothing the
+       others do not, and check again (time booked as ``"verify"``);
+    2. with *minimize* and a coupled report, trim to a minimal design on the task's
+       clock (``"+trim"`` appended to *method*, time booked as ``"trim"``; the reason
+       says so when the clock cut the trimming short);
+    3. build the :class:`DeletionDesign`. *reason* (when the design is not coupled)
+       and *status* (``"no_design"``) override what the report says.
+    """
+    timings = dict(timings or {})
+    if prune_order is not None:
+        start = time.perf_counter()
+        report = task.check(prune(task.checker.rules, report.deletions, prune_order))
+        timings["verify"] = timings.get("verify", 0.0) + time.perf_counter() - start
+    note = None
+    if minimize and report.coupled:
+        start = time.perf_counter()
+        trimmed = trim_deletions(task.with_clock(Clock(task.clock.seconds(minimum=0.1))),
+                                 report.deletions)
+        timings["trim"] = timings.get("trim", 0.0) + time.perf_counter() - start
+        report, method = trimmed.report, f"{method}+trim"
+        note = None if trimmed.complete else TRIM_INCOMPLETE
+    if report.coupled:
+        reason = note or ""
+    return DeletionDesign.from_report(report, method, model=task.model,
+                                      probabilities=probabilities, timings=timings,
+                                      reason=reason, status=status)
+
+
+def trim(model, target, deletions: Iterable, *, growth_lb: float = GROWTH_LB,
+         production_lb: float = PRODUCTION_LB, time_limit: float | None = None,
+         solver=None) -> DeletionDesign:
+    """Trim a coupled deletion set to a minimal one (greedy TrimGdel pass).
+
+    Each deleted gene is restored in turn; it stays restored when the design is
+    still coupled with ``GR ≥ 0.999·growth_lb`` and ``PRmin ≥ 0.999·production_lb``,
+    otherwise it is deleted again. Passes repeat until nothing changes, so restoring
+    any one remaining gene breaks coupling (see :func:`cobra_gdel.trim.trim_deletions`).
+
+    Parameters
+    ----------
+    model : cobra.Model
+        The model (not modified).
+    target : str or cobra.Metabolite
+        The target metabolite.
+    deletions : iterable of str or cobra.Gene
+        A coupled deletion set.
+    growth_lb, production_lb : float
+        Lower bounds of the coupling check.
+    time_limit : float, optional
+        Seconds for the whole call; when reached, the design trimmed so far (still
+        coupled) is returned with a reason that says so. None: no limit.
+    solver : str, optional
+        optlang solver name; default: the model's.
+
+    Returns
+    -------
+    DeletionDesign
+        Method ``"trim"``, timings ``"trim"``.
+
+    Raises
+    ------
+    ValueError
+        If *deletions* is not coupled (nothing verified to trim).
+    UnknownTargetError, UnknownGeneError, SolverError
+    """
+    task = DesignTask.create(model, target, growth_lb=growth_lb, production_lb=production_lb,
+                             solver=solver, time_limit=time_limit)
+    start = time.perf_counter()
+    trimmed = trim_deletions(task, deletions)
+    return DeletionDesign.from_report(
+        trimmed.report, "trim", model=model, timings={"trim": time.perf_counter() - start},
+        reason="" if trimmed.complete or not trimmed.report.coupled else TRIM_INCOMPLETE)
+

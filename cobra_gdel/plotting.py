@@ -33,7 +33,7 @@ def _pyplot():
 
 
 def _model_of(design, model):
-    model = model if model is not None else getattr(design, "_model", None)
+    model = model if model is not None else getattr(design, "model", None)
     if model is None:
         raise ValueError("this design holds no model; pass the model it was made for "
                          "(plot_design(design, model=model))")

@@ -10,39 +10,25 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from .coupling import (
-    GROWTH_LB,
-    PRODUCTION_LB,
-    _check_lb,
-    get_checker,
-    protected_genes,
-    resolve_target,
-)
-from .design import DeletionDesign
+from .coupling import GROWTH_LB, PRODUCTION_LB
+from .design import NO_DESIGN, DeletionDesign
 from .exceptions import MissingInputError
-from .search import _proved_no_design
+from .problem import Clock, DesignTask
+from .repair import repair_task
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["predict_deletions", "resolve_predictor"]
 
-#: Seconds for repair in all when ``time_limit`` is not given.
-REPAIR_SECONDS = 60.0
+#: Default seconds for the whole call.
+DEFAULT_TIME_LIMIT = 60.0
 #: Share of the repair time for the predicted scores when the predictor also keeps
 #: its frequency prior (repair from the prior gets what is left if the first fails).
 PREDICTED_SHARE = 0.5
 #: The fallback to the prior only starts with at least this many seconds left.
 FALLBACK_MIN_SECONDS = 1.0
-
-def _check_device(device: str | None) -> str | None:
-    """Validate *device* early (unknown name, or CUDA asked for but absent) → ValueError."""
-    if device is None:
-        return None
-    from .predictors._torch import resolve_device
-
-    resolve_device(device)
-    return str(device)
 
 
 def resolve_predictor(model, predictor="auto", device: str | None = None):
@@ -94,16 +80,15 @@ def _annotation_smiles(metabolite) -> str | None:
     return None
 
 
-def _same_compound(metabolite_id: str, known: Iterable[str]) -> str | None:
-    """A known id of the same compound in another compartment (BiGG ``<base>_<comp>``).
-
-    The metabolite encoder sees only the structure, which does not depend on the
-    compartment, so that embedding is exact for *metabolite_id*.
-    """
+def _same_compound(metabolite_id: str, fitted) -> str | None:
+    """An id of the same compound in another compartment (BiGG ``<base>_<comp>``) that
+    the predictor has an embedding for. The metabolite encoder sees only the structure,
+    which does not depend on the compartment, so that embedding is exact for
+    *metabolite_id*."""
     base, sep, _comp = metabolite_id.rpartition("_")
     if not sep:
         return None
-    same = sorted(k for k in known if k.rpartition("_")[0] == base)
+    same = sorted(k for k in getattr(fitted, "metabolites_", ()) if k.rpartition("_")[0] == base)
     preferred = [k for k in same if k.endswith(("_c", "_e", "_p"))]
     return (preferred or same or [None])[0]
 
@@ -123,22 +108,56 @@ def _sequences(sequences) -> dict[str, str] | None:
     raise TypeError("sequences must be a FASTA path or a dict gene id -> protein sequence")
 
 
-def _scored_genes(model, predictor, sequences, excluded: frozenset) -> tuple[list[str], list[str]]:
-    """(genes to score, genes the predictor can not score and no sequence was given for)."""
-    genes = [g.id for g in model.genes if g.id not in excluded]
-    if not hasattr(predictor, "gene_latents_"):
-        return genes, []
-    known = set(predictor.genes_)
-    missing = [g for g in genes if g not in known and not (sequences and g in sequences)]
-    return genes, missing
+def _target_query(metabolite, fitted, smiles: str | None) -> tuple[str, str | None]:
+    """(id to score, SMILES to pass) for the target: its own id when the predictor knows
+    it or a SMILES is at hand (argument or annotation), else a known compartment copy."""
+    if fitted.knows_target(metabolite.id) or smiles is not None:
+        return metabolite.id, smiles
+    smiles = _annotation_smiles(metabolite)
+    if smiles is not None:
+        return metabolite.id, smiles
+    alias = _same_compound(metabolite.id, fitted)
+    if alias is None:
+        raise MissingInputError(
+            f"the predictor has no embedding for {metabolite.id} (in any compartment) and "
+            "its annotation has no SMILES or InChI: pass its structure, e.g. "
+            f"predict_deletions(model, '{metabolite.id}', smiles='<SMILES>')")
+    logger.info("using the embedding of %s (same compound) for %s", alias, metabolite.id)
+    return alias, None
+
+
+def _score(task: DesignTask, fitted, smiles, sequences) -> tuple[pd.Series, pd.Series | None]:
+    """(P(deleted) of every gene, NaN for protected ones; the predictor's frequency
+    prior, or None when it keeps none or its scores are the prior)."""
+    model = task.model
+    query, smiles = _target_query(model.metabolites.get_by_id(task.target), fitted, smiles)
+    genes = [g.id for g in model.genes if g.id not in task.protected]
+    missing = fitted.unscorable_genes(genes, sequences)
+    if missing:
+        where = ("the FASTA/dict you passed lacks" if sequences is not None
+                 else "no sequences given for")
+        raise MissingInputError(
+            f"{len(missing)} gene(s) of {model.id!r} have no embedding in the predictor and "
+            f"{where} them: {missing[:10]}{' ...' if len(missing) > 10 else ''}; pass "
+            "sequences=<FASTA path or dict gene id -> protein sequence> covering them")
+    all_genes = [g.id for g in model.genes]
+    probabilities = fitted.predict_proba(query, smiles=smiles, sequences=sequences, genes=genes)
+    probabilities = probabilities.reindex(all_genes).rename(task.target)
+    probabilities.index.name = "gene"
+    prior = fitted.prior_proba(genes)
+    if prior is not None:
+        prior = prior.reindex(all_genes).fillna(0.0)
+        if np.allclose(prior.to_numpy(), probabilities.fillna(0.0).to_numpy(), atol=1e-9):
+            prior = None  # the predictor's scores are the prior: nothing new to try
+    return probabilities, prior
 
 
 def predict_deletions(model, target, *, smiles: str | None = None,
                       sequences: Mapping[str, str] | str | os.PathLike | None = None,
                       predictor="auto", growth_lb: float = GROWTH_LB,
                       production_lb: float = PRODUCTION_LB, minimize: bool = False,
-                      device: str | None = None, time_limit: float | None = None,
-                      protected: Iterable = ()) -> DeletionDesign:
+                      device: str | None = None, time_limit: float | None = DEFAULT_TIME_LIMIT,
+                      protected: Iterable = (), solver=None) -> DeletionDesign:
     """Predict a gene-deletion design for *target*, verify it by FBA, repair it if needed.
 
     The predictor scores every gene (P(deleted)); the genes it would delete are
@@ -168,12 +187,14 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     device : str, optional
         ``"cpu"`` (default), ``"cuda"`` or ``"auto"`` for the predictor.
     time_limit : float, optional
-        Seconds for repair in all (default ``REPAIR_SECONDS``, 60). When repair from
-        the predicted scores fails and the predictor keeps the frequency prior it
-        was trained with (the bundled ones do), repair starts again from that prior:
-        the first attempt gets ``PREDICTED_SHARE`` of the time, the second the rest.
+        Seconds for the whole call (default 60; None: no limit). When repair from the
+        predicted scores fails and the predictor keeps the frequency prior it was
+        trained with (the bundled ones do), repair starts again from that prior: the
+        first attempt gets ``PREDICTED_SHARE`` of the time, the second the rest.
     protected : iterable of str
         Genes never to delete (spontaneous pseudo-genes are always protected).
+    solver : str, optional
+        optlang solver name for every LP and MILP; default: the model's for the LPs.
 
     Returns
     -------
@@ -204,73 +225,42 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     >>> design.coupled
     True
     """
-    from .repair import repair
+    from .predictors.device import check_device
 
-    growth_lb = _check_lb("growth_lb", growth_lb)
-    production_lb = _check_lb("production_lb", production_lb)
-    device = _check_device(device)
-    metabolite = resolve_target(model, target)
-    checker = get_checker(model)
-    checker.require_production_route(metabolite.id, growth_lb, production_lb)
-    excluded = protected_genes(model, protected)
-
+    device = check_device(device)
+    task = DesignTask.create(model, target, growth_lb=growth_lb, production_lb=production_lb,
+                             protected=protected, solver=solver, time_limit=time_limit)
+    task.require_production_route()
     start = time.perf_counter()
     fitted = resolve_predictor(model, predictor, device)
-    known_targets = getattr(fitted, "metabolites_", None)
-    query = metabolite.id
-    if known_targets is not None and metabolite.id not in set(known_targets) and smiles is None:
-        smiles = _annotation_smiles(metabolite)
-        alias = _same_compound(metabolite.id, known_targets) if smiles is None else None
-        if alias is not None:
-            logger.info("using the embedding of %s (same compound) for %s", alias, metabolite.id)
-            query = alias
-        elif smiles is None:
-            raise MissingInputError(
-                f"the predictor has no embedding for {metabolite.id} (in any compartment) and "
-                "its annotation has no SMILES or InChI: pass its structure, e.g. "
-                f"predict_deletions(model, '{metabolite.id}', smiles='<SMILES>')")
-    seqs = _sequences(sequences)
-    genes, missing = _scored_genes(model, fitted, seqs, excluded)
-    if missing:
-        where = "the FASTA/dict you passed lacks" if seqs is not None else "no sequences given for"
-        raise MissingInputError(
-            f"{len(missing)} gene(s) of {model.id!r} have no embedding in the predictor and "
-            f"{where} them: {missing[:10]}{' ...' if len(missing) > 10 else ''}; pass "
-            "sequences=<FASTA path or dict gene id -> protein sequence> covering them")
-    all_genes = [g.id for g in model.genes]
-    probabilities = fitted.predict_proba(query, smiles=smiles, sequences=seqs, genes=genes)
-    probabilities = probabilities.reindex(all_genes).rename(metabolite.id)
-    probabilities.index.name = "gene"
+    probabilities, prior = _score(task, fitted, smiles, _sequences(sequences))
     predict_seconds = time.perf_counter() - start
+    design = _repair_with_fallback(task, probabilities.fillna(0.0), prior, minimize)
+    return replace(design, probabilities=probabilities,
+                   timings={"predict": predict_seconds, **design.timings})
 
-    scores = probabilities.fillna(0.0)  # excluded genes: kept
-    budget = REPAIR_SECONDS if time_limit is None else float(time_limit)
-    prior = fitted._prior_proba(genes) if hasattr(fitted, "_prior_proba") else None
-    if prior is not None:
-        prior = prior.reindex(all_genes).fillna(0.0)
-        if np.allclose(prior.to_numpy(), scores.to_numpy(), atol=1e-9):
-            prior = None  # the predictor's scores are the prior: nothing new to try
-    first = budget * PREDICTED_SHARE if prior is not None else budget
-    start = time.perf_counter()
-    design = repair(model, metabolite.id, scores, growth_lb=growth_lb,
-                    production_lb=production_lb, protected=excluded, minimize=minimize,
-                    time_limit=first)
+
+def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series | None,
+                          minimize: bool) -> DeletionDesign:
+    """Repair from *scores*; when that fails (and no design is proved impossible), from
+    *prior* with the time left."""
+    left = task.clock.seconds(minimum=0.1)
+    first = left * PREDICTED_SHARE if prior is not None and left is not None else left
+    design = repair_task(task.with_clock(Clock(first, task.clock)), scores, minimize=minimize)
     method = f"predict+{design.method}"
-    timings = {"predict": predict_seconds, **design.timings}
-    left = budget - (time.perf_counter() - start)
-    if (not design.coupled and not _proved_no_design(design) and prior is not None
-            and left >= FALLBACK_MIN_SECONDS):
-        logger.info("repair from the predicted scores did not couple %s (%s); repairing "
-                    "from the frequency prior (%.1f s left)", metabolite.id, design.reason,
-                    left)
-        second = repair(model, metabolite.id, prior, growth_lb=growth_lb,
-                        production_lb=production_lb, protected=excluded, minimize=minimize,
-                        time_limit=left)
-        for key, value in second.timings.items():
-            timings[key] = timings.get(key, 0.0) + value
-        if second.coupled:
-            design, method = second, f"predict+prior+{second.method}"
-        else:
-            design = replace(design, reason=f"from the predicted scores: {design.reason}; "
-                                            f"from the frequency prior: {second.reason}")
-    return replace(design, method=method, probabilities=probabilities, timings=timings)
+    left = task.clock.left()
+    if (design.coupled or design.status == NO_DESIGN or prior is None
+            or left < FALLBACK_MIN_SECONDS):
+        return replace(design, method=method)
+    logger.info("repair from the predicted scores did not couple %s (%s); repairing from the "
+                "frequency prior (%.1f s left)", task.target, design.reason, left)
+    second = repair_task(task.with_clock(Clock(task.clock.seconds(minimum=0.1), task.clock)), prior,
+                         minimize=minimize)
+    timings = dict(design.timings)
+    for key, value in second.timings.items():
+        timings[key] = timings.get(key, 0.0) + value
+    if second.coupled:
+        return replace(second, method=f"predict+prior+{second.method}", timings=timings)
+    return replace(design, method=method, timings=timings,
+                   reason=f"from the predicted scores: {design.reason}; from the frequency "
+                          f"prior: {second.reason}")

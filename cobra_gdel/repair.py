@@ -1,91 +1,51 @@
 """Turn predicted deletion probabilities into an FBA-verified coupled design.
 
 :func:`repair` takes any gene → P(deleted) scores (a learned predictor, the
-frequency prior, a user's guesses) and searches near them:
+frequency prior, a user's guesses) and runs these stages near them, in order,
+until one gives a coupled design:
 
-1. **threshold sweep** – candidate set ``{g: p ≥ θ}`` for θ = 0.5, 0.6, 0.4, 0.7,
-   0.3, 0.8, 0.2, 0.9, 0.1 (genes that appear in no GPR rule and protected genes
-   are never deleted);
-2. **restore** – growth-essential genes (single deletion leaves growth below
-   ``growth_lb``; cached per checker, computed lazily only for genes that are
-   candidates) are dropped; if the combination still kills growth or the
-   production route, the lowest-scored candidates are restored (binary search on
-   how many, since restoring genes only enlarges the feasible flux space);
-3. **margin search** – when the design grows but production can drop below
-   ``production_lb`` at maximal growth, compare μP (maximal growth with
-   production ≥ ``production_lb``) with μ0 (maximal growth with production ≤ it):
-   the design is coupled once μ0 < μP. Genes (highest score first) whose
-   deletion switches off a reaction carrying flux in the μ0 solution are scored
-   by μ0/μP and the best is deleted, until coupled or stuck. This continuous
-   measure is what turns most near-misses into coupled designs (iMM904 from the
-   frequency prior, 15 s: 37 % → 78 % coupled). (A greedy route-closing step that used
-   to run here never produced a design once this stage existed, and its checks
-   took the time the MILP needs; :func:`cobra_gdel.search_deletions` still uses
-   it on MILP solutions.)
-4. **focused MILP** – right after the first threshold (θ = 0.5) fails, the
-   gDel_minRN MILP decides only the uncertain genes: genes scored ≥ ``FORCE_SCORE``
-   are deleted in every solution (except the few that close growth or the
-   production route on their own account, found one by one by binary search),
-   genes scored ≤ ``KEEP_SCORE`` are kept, except those within two steps of the
-   target (:func:`_neighbour_genes`). The margin search from the forced genes
-   runs first (:func:`cobra_gdel.search_deletions` does that whenever genes are
-   forced) and often couples before the MILP is built. From the frequency prior
-   that leaves about a hundred free genes on iMM904 and iML1515 instead of about
-   a thousand, a far smaller MILP (HiGHS when installed). It gets
-   ``FOCUSED_SHARE`` of the time left; then the other thresholds are tried;
-5. **MILP** – if no threshold gives a coupled design, the gDel_minRN MILP
-   restricted to the candidate genes of the lowest threshold gets the remaining time.
+1. **threshold** (:func:`threshold_stage`, θ = 0.5, 0.6, 0.4, 0.7, 0.3, 0.8, 0.2,
+   0.9, 0.1): the candidates ``{g: p ≥ θ}`` without growth-essential genes; if they
+   close growth or the production route, the lowest-scored are **restored**
+   (binary search on how many); a near-miss goes to the μ0/μP **margin search**
+   (:func:`cobra_gdel.heuristics.margin_search`).
+2. **focused MILP** (:func:`focused_stage`, right after θ = 0.5 fails): gDel_minRN
+   decides only the uncertain genes; genes scored ≥ ``FORCE_SCORE`` are deleted
+   (minus the few that close growth or the production route, :func:`_drop_blockers`),
+   genes scored ≤ ``KEEP_SCORE`` are kept, except those within two steps of the target
+   (:func:`_neighbour_genes`). It gets ``FOCUSED_SHARE`` of the time left.
+3. **restricted MILP** (:func:`milp_stage`): gDel_minRN over the candidates of the
+   lowest threshold, with the time left.
 
-The MILP stages solve with HiGHS when the model uses GLPK and HiGHS is installed;
-their LP checks stay on the model's solver (GLPK's warm-started dual simplex is
-several times faster per check than HiGHS through optlang).
-
-Every returned design is re-checked with the standard coupling check.
+The MILP stages solve with HiGHS when the model uses GLPK and HiGHS is installed
+(:func:`cobra_gdel.problem.default_milp_solver`); their LP checks stay on the model's
+solver. Every returned design is pruned, re-checked and built by
+:func:`cobra_gdel.design.finish`.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Iterable
 
 import pandas as pd
 
-from .coupling import (
-    GROWTH_LB,
-    PRODUCTION_LB,
-    CouplingReport,
-    _check_lb,
-    get_checker,
-    protected_genes,
-    resolve_target,
-)
-from .design import DeletionDesign
+from .analysis import exit_reason, growing, route_open, uncontrolled_exit
+from .coupling import EPS, GROWTH_LB, PRODUCTION_LB, CouplingReport, better_report
+from .design import NO_DESIGN, DeletionDesign, finish
 from .exceptions import NoProductionRouteError
-from .search import (
-    _EPS,
-    _better,
-    _Clock,
-    _exit_reason,
-    _margin_search,
-    _route_open,
-    _newly_disabled,
-    _reenabled,
-    _search,
-    _single_growth,
-    _uncontrolled_exit,
-    trim,
-)
+from .heuristics import margin_search
+from .problem import Clock, DesignTask
+from .search import search
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["repair", "THRESHOLDS"]
+__all__ = ["FORCE_SCORE", "KEEP_SCORE", "THRESHOLDS", "repair", "repair_task"]
 
 #: Thresholds tried in this order (0.5 first, then moving away from it).
 THRESHOLDS = (0.5, 0.6, 0.4, 0.7, 0.3, 0.8, 0.2, 0.9, 0.1)
-
-#: Most restored genes the restore stage tries to delete again.
+#: Most restored genes the restore step tries to delete again.
 REDELETE_MAX = 30
 #: The restricted MILP is only started with at least this many seconds left.
 MILP_MIN_SECONDS = 2.0
@@ -97,8 +57,221 @@ FOCUSED_SHARE = 0.7
 #: Metabolites with more reactions than this (currency metabolites) do not link
 #: reactions into a target's neighbourhood (:func:`_neighbour_genes`).
 NEIGHBOUR_DEGREE = 20
+#: Most MILP rounds of a repair stage.
+STAGE_ITERATIONS = 10
 
 
+def repair(model, target, scores: pd.Series, *, growth_lb: float = GROWTH_LB,
+           production_lb: float = PRODUCTION_LB, time_limit: float | None = 30.0,
+           protected: Iterable = (), minimize: bool = False,
+           solver=None) -> DeletionDesign:
+    """Turn deletion probabilities into a verified growth-coupling design.
+
+    Parameters
+    ----------
+    model : cobra.Model
+        The model; it is not modified.
+    target : str or cobra.Metabolite
+        The target metabolite.
+    scores : pandas.Series
+        Gene id → P(deleted) in [0, 1], from any source. Genes that are missing
+        count as 0 (kept).
+    growth_lb, production_lb : float
+        Lower bounds of the coupling check.
+    time_limit : float, optional
+        Seconds for the whole call (None: no limit, each stage runs to its end).
+    protected : iterable of str or cobra.Gene
+        Genes never deleted, beside the spontaneous pseudo-genes.
+    minimize : bool
+        Trim a coupled result to a minimal design.
+    solver : str, optional
+        optlang solver name for every LP and MILP; default: the model's for the LPs
+        (see :func:`cobra_gdel.problem.default_milp_solver` for the MILP).
+
+    Returns
+    -------
+    DeletionDesign
+        ``"coupled"`` (method ``"repair:threshold"``, ``"repair:restore"``,
+        ``"repair:margin"``, ``"repair:focused"`` or ``"repair:milp"``, with
+        ``"+trim"`` when trimmed), ``"no_design"`` when no deletion set can couple the
+        target, or ``"not_coupled"`` with the best attempt and the reason.
+        ``probabilities`` are the scores; timings ``"repair"``, ``"verify"`` (and
+        ``"milp"``, ``"trim"``).
+
+    Raises
+    ------
+    UnknownGeneError
+        If *scores* names a gene that is not in the model.
+    ValueError
+        If a score is NaN or outside [0, 1].
+    NoProductionRouteError
+        If the target cannot be produced while growing even without deletions.
+    UnknownTargetError, SolverError
+    """
+    task = DesignTask.create(model, target, growth_lb=growth_lb, production_lb=production_lb,
+                             protected=protected, solver=solver, time_limit=time_limit)
+    return repair_task(task, scores, minimize=minimize)
+
+
+def repair_task(task: DesignTask, scores: pd.Series, *, minimize: bool = False
+                ) -> DeletionDesign:
+    """:func:`repair` on a prepared :class:`~cobra_gdel.problem.DesignTask` (the stages in
+    order, on the task's clock)."""
+    run = RepairRun(task, _validate_scores(task.checker, scores), minimize)
+    task.require_production_route()
+    route = uncontrolled_exit(task, task.protected)
+    if route:
+        return run.done(task.check(()), "repair:threshold",
+                        reason=exit_reason(task.target, route, task.protected), status=NO_DESIGN)
+    lowest = 1.0
+    for theta in THRESHOLDS:
+        if task.clock.expired():
+            run.reasons.append("time limit reached during the threshold sweep")
+            break
+        lowest = min(lowest, theta)
+        design = threshold_stage(run, theta)
+        if design is None and theta == THRESHOLDS[0]:
+            design = focused_stage(run)
+        if design is not None:
+            return design
+    if run.best is not None and run.best.reason:
+        run.reasons.append(f"threshold sweep: {run.best.reason}")
+    design = milp_stage(run, lowest)
+    if design is not None:
+        return design
+    best = run.best if run.best is not None else task.check(())
+    return run.done(best, run.best_method, reason="; ".join(run.reasons) or best.reason)
+
+
+class RepairRun:
+    """The state the stages of one :func:`repair` call share."""
+
+    def __init__(self, task: DesignTask, probabilities: pd.Series, minimize: bool) -> None:
+        self.task = task
+        self.probabilities = probabilities
+        self.minimize = minimize
+        self.pool = _gene_pool(task.checker, probabilities, task.protected)
+        self.best: CouplingReport | None = None
+        self.best_method = "repair:threshold"
+        self.reasons: list[str] = []
+        self.seen: set[frozenset] = set()
+        self.start = time.perf_counter()
+        self.verify = 0.0
+        self.milp = 0.0
+
+    def check(self, deletions) -> CouplingReport:
+        """The task's check, timed as ``"verify"``."""
+        start = time.perf_counter()
+        try:
+            return self.task.check(deletions)
+        finally:
+            self.verify += time.perf_counter() - start
+
+    def offer(self, report: CouplingReport, method: str) -> DeletionDesign | None:
+        """Keep *report* if it is the best attempt; the finished design when coupled."""
+        if better_report(self.best, report):
+            self.best, self.best_method = report, method
+        return self.done(report, method) if report.coupled else None
+
+    def done(self, report: CouplingReport, method: str, *, reason: str | None = None,
+             status: str | None = None) -> DeletionDesign:
+        """Finish the design (pruned lowest score first, re-checked, trimmed on request)."""
+        timings = {"repair": time.perf_counter() - self.start - self.verify - self.milp,
+                   "verify": self.verify}
+        if self.milp:
+            timings["milp"] = self.milp
+        return finish(self.task, report, method, probabilities=self.probabilities,
+                      timings=timings, reason=reason, status=status, minimize=self.minimize,
+                      prune_order=self.pool[::-1])
+
+    def run_milp(self, stage: str, method: str, seconds: float | None, candidates, forced
+                 ) -> DeletionDesign | None:
+        """gDel_minRN over *candidates* with *forced* deleted, for *seconds* (None: no
+        limit but the task's); the finished design when it couples, else None (its
+        reason is kept)."""
+        start = time.perf_counter()
+        try:
+            found = search(self.task.with_clock(Clock(seconds, self.task.clock)),
+                           max_iterations=STAGE_ITERATIONS,
+                           candidates=candidates, forced=forced)
+        except NoProductionRouteError:
+            return None
+        finally:
+            self.milp += time.perf_counter() - start
+        design = self.offer(self.check(found.deletions), method)
+        if design is None:
+            self.reasons.append(f"{stage}: {found.reason}")
+        return design
+
+
+def threshold_stage(run: RepairRun, theta: float) -> DeletionDesign | None:
+    """Candidates scored ≥ *theta* (not growth-essential), restored until growth and a
+    production route are open, then the margin search on a near-miss."""
+    task = run.task
+    candidates = growing(task, [g for g in run.pool if run.probabilities[g] >= theta],
+                         task.clock)
+    restored = _restore_until_open(task, candidates)
+    method = "repair:restore" if len(restored) < len(candidates) else "repair:threshold"
+    key = frozenset(restored)
+    if key in run.seen:
+        return None
+    run.seen.add(key)
+    report = run.check(restored)
+    logger.debug("repair %s θ=%.2f: %d deletions, %s", task.target, theta, len(restored),
+                 "coupled" if report.coupled else report.reason)
+    if not report.coupled and report.growth_rate + EPS >= task.growth_lb:
+        found = margin_search(task, restored, run.pool, task.clock)
+        if found is not None:
+            report, method = found, "repair:margin"
+    return run.offer(report, method)
+
+
+def focused_stage(run: RepairRun) -> DeletionDesign | None:
+    """gDel_minRN on the uncertain genes only: genes scored ≥ ``FORCE_SCORE`` are deleted
+    in every solution (minus the few that would close growth or the production route),
+    genes scored ≤ ``KEEP_SCORE`` are kept except near the target, and the MILP decides
+    the rest (about a hundred genes from the frequency prior on iMM904 and iML1515,
+    instead of about a thousand). Genes that an uncontrolled exit needs deleted are
+    made candidates even when scored low."""
+    task, pool, probabilities = run.task, run.pool, run.probabilities
+    seconds = task.clock.share(FOCUSED_SHARE).limit
+    high = growing(task, [g for g in pool if probabilities[g] >= FORCE_SCORE], task.clock)
+    forced = _drop_blockers(task, high, task.clock)
+    candidates = {g for g in pool if probabilities[g] > KEEP_SCORE} | set(forced)
+    in_pool = set(pool)
+    # Low-scored genes next to the target stay free: a design often has to close the
+    # target's own transporters or converters (iML1515 csn_c needs b0337 deleted; its
+    # share over the other targets' strategies is 0.005).
+    candidates |= _neighbour_genes(task.model, task.target) & in_pool
+    rules = task.checker.rules
+    for _ in range(3):  # low-scored genes that an exit route needs deleted
+        route = uncontrolled_exit(task, frozenset(task.checker.genes - candidates))
+        extra = {g for r in route for g in rules.rule_genes(r)} & in_pool
+        extra -= candidates
+        if not extra:
+            break
+        candidates |= extra
+    if task.clock.expired():
+        return None
+    logger.debug("focused MILP %s: %d forced, %d free genes", task.target, len(forced),
+                 len(candidates) - len(forced))
+    return run.run_milp("focused MILP", "repair:focused", seconds, candidates, forced)
+
+
+def milp_stage(run: RepairRun, lowest: float) -> DeletionDesign | None:
+    """gDel_minRN restricted to the candidates of the lowest threshold tried (not
+    growth-essential), with the time left (at least ``MILP_MIN_SECONDS``)."""
+    task = run.task
+    if task.clock.left() < MILP_MIN_SECONDS:
+        run.reasons.append(f"less than {MILP_MIN_SECONDS:g} s left for the MILP")
+        return None
+    candidates = growing(task, [g for g in run.pool if run.probabilities[g] >= lowest],
+                         task.clock)
+    return run.run_milp("restricted MILP", "repair:milp", task.clock.seconds(minimum=0.1),
+                        candidates, ())
+
+
+# -- helpers -------------------------------------------------------------------------------
 def _validate_scores(checker, scores) -> pd.Series:
     if not isinstance(scores, pd.Series):
         raise TypeError(f"scores must be a pandas Series (gene id -> P(deleted)), not "
@@ -120,118 +293,71 @@ def _validate_scores(checker, scores) -> pd.Series:
     return values
 
 
-def _open_prefix(checker, target: str, kept: list[str], rest: list[str], growth_lb: float,
-                 production_lb: float) -> int:
+def _gene_pool(checker, probabilities: pd.Series, keep) -> list[str]:
+    """Genes that can matter (in some rule, not protected), highest score first."""
+    in_rules = checker.rules.in_rules()
+    return sorted((g for g in probabilities.index if g in in_rules and g not in keep),
+                  key=lambda g: (-probabilities[g], g))
+
+
+def _open_prefix(task: DesignTask, kept: list[str], rest: list[str]) -> int:
     """The largest k such that ``kept + rest[:k]`` leaves growth and a production route
     possible, given that ``kept`` does and ``kept + rest`` does not (binary search:
     adding deletions only shrinks the flux space). ``rest[k]`` is the first blocker."""
     low, high = 0, len(rest)
     while high - low > 1:
         mid = (low + high) // 2
-        if _route_open(checker, target, kept + rest[:mid], growth_lb, production_lb):
+        if route_open(task, kept + rest[:mid]):
             low = mid
         else:
             high = mid
     return low
 
 
-def _growing(checker, genes: list[str], growth_lb: float, clock) -> list[str]:
-    """*genes* without the growth-essential ones (single deletion below *growth_lb*)."""
-    growth = _single_growth(checker, genes, clock)
-    return [g for g in genes if growth.get(g, math.inf) + _EPS >= growth_lb]
-
-
-def _gene_pool(checker, probabilities: pd.Series, keep) -> list[str]:
-    """Genes that can matter (in some rule, not protected), highest score first."""
-    in_rules = {g for g, rxns in checker.rules.gene_reactions.items() if rxns}
-    return sorted((g for g in probabilities.index if g in in_rules and g not in keep),
-                  key=lambda g: (-probabilities[g], g))
-
-
-def _restore_until_open(checker, target: str, deleted: list[str], growth_lb: float,
-                        production_lb: float) -> list[str]:
+def _restore_until_open(task: DesignTask, deleted: list[str]) -> list[str]:
     """Restore the fewest lowest-scored genes of *deleted* (sorted by score, descending)
     so that growth and a production route are possible, then delete again (up to
     ``REDELETE_MAX``, highest score first) restored genes that keep them possible.
     The wild type always has a route (checked before), so a list is always returned."""
-    if _route_open(checker, target, deleted, growth_lb, production_lb):
+    if route_open(task, deleted):
         return deleted
-    low = _open_prefix(checker, target, [], deleted, growth_lb, production_lb)
+    low = _open_prefix(task, [], deleted)
     kept = deleted[:low]
     # The prefix search restored every gene scored below the critical one; add back
     # those that keep growth and the production route possible (highest score first).
-    critical = deleted[low]
+    rules = task.checker.rules
     for gene in deleted[low + 1:][:REDELETE_MAX]:
         kept_set = set(kept)
-        if not _newly_disabled(checker.rules, kept_set, checker.rules.disabled(kept_set),
-                               gene) or _route_open(checker, target, kept + [gene],
-                                                    growth_lb, production_lb):
+        if (not rules.newly_disabled(kept_set, rules.disabled(kept_set), gene)
+                or route_open(task, kept + [gene])):
             kept = kept + [gene]
     logger.debug("restore: kept %d of %d deletions (critical gene %s)", len(kept),
-                 len(deleted), critical)
+                 len(deleted), deleted[low])
     return kept
 
 
-def _drop_blockers(checker, target: str, deleted: list[str], growth_lb: float,
-                   production_lb: float, clock, max_drops: int = 25) -> list[str]:
+def _drop_blockers(task: DesignTask, deleted: list[str], clock: Clock,
+                   max_drops: int = 25) -> list[str]:
     """Drop from *deleted* (highest score first) only the genes that close growth or
     the production route given the higher-scored genes kept before them.
 
-    Each blocker is found by a binary search on the prefix that still leaves a route
-    (adding deletions only shrinks the flux space), so only the genes that really
-    conflict are restored, not every gene scored below the first conflict. After
-    *max_drops* blockers or when *clock* runs out, the genes not yet examined are
-    left out too. The result always leaves a route (the empty list does).
+    Each blocker is found by a binary search on the prefix that still leaves a route,
+    so only the genes that really conflict are restored, not every gene scored below
+    the first conflict. After *max_drops* blockers or when *clock* runs out, the genes
+    not yet examined are left out too. The result always leaves a route.
     """
     kept: list[str] = []
     rest = list(deleted)
     for _ in range(max_drops):
-        if _route_open(checker, target, kept + rest, growth_lb, production_lb):
+        if route_open(task, kept + rest):
             return kept + rest
         if clock.expired():
             break
-        low = _open_prefix(checker, target, kept, rest, growth_lb, production_lb)
+        low = _open_prefix(task, kept, rest)
         kept += rest[:low]
         rest = rest[low + 1:]  # rest[low] is the blocker
-    logger.debug("drop blockers %s: stopped with %d genes unexamined", target, len(rest))
+    logger.debug("drop blockers %s: stopped with %d genes unexamined", task.target, len(rest))
     return kept
-
-
-def _focused_milp(model, checker, name: str, pool: list[str], probabilities: pd.Series,
-                  growth_lb: float, production_lb: float, clock, seconds: float | None,
-                  protected, solver) -> DeletionDesign | None:
-    """gDel_minRN on the uncertain genes only: genes scored ≥ ``FORCE_SCORE`` are
-    deleted in every solution (minus the few that would close growth or the
-    production route, see :func:`_drop_blockers`), genes scored ≤ ``KEEP_SCORE``
-    are kept, and the MILP decides the rest (about a hundred genes from the
-    frequency prior on iMM904 and iML1515, instead of about a thousand).
-
-    Genes that a target's uncontrolled exit (:func:`cobra_gdel.search._uncontrolled_exit`)
-    needs deleted are made candidates even when scored low. Returns None when the
-    clock ran out before the MILP could start.
-    """
-    high = _growing(checker, [g for g in pool if probabilities[g] >= FORCE_SCORE], growth_lb,
-                    clock)
-    forced = _drop_blockers(checker, name, high, growth_lb, production_lb, clock)
-    candidates = {g for g in pool if probabilities[g] > KEEP_SCORE} | set(forced)
-    in_pool = set(pool)
-    # Low-scored genes next to the target stay free: a design often has to close the
-    # target's own transporters or converters (iML1515 csn_c needs b0337 deleted; its
-    # share over the other targets' strategies is 0.005).
-    candidates |= _neighbour_genes(model, name) & in_pool
-    for _ in range(3):  # low-scored genes that an exit route needs deleted
-        route = _uncontrolled_exit(model, checker, name, frozenset(checker.genes - candidates))
-        extra = {g for r in route for term in checker.rules.rules.get(r, ()) for g in term}
-        extra = (extra & in_pool) - candidates
-        if not extra:
-            break
-        candidates |= extra
-    if clock.expired():
-        return None
-    logger.debug("focused MILP %s: %d forced, %d free genes", name, len(forced),
-                 len(candidates) - len(forced))
-    return _milp_stage(model, name, candidates, forced, growth_lb, production_lb, seconds,
-                       protected, solver)
 
 
 def _neighbour_genes(model, target: str) -> set[str]:
@@ -246,216 +372,3 @@ def _neighbour_genes(model, target: str) -> set[str]:
                 near.update(other.reactions)
     return {gene.id for reaction in near for gene in reaction.genes}
 
-
-def _milp_stage(model, name: str, candidates, forced, growth_lb: float,
-                production_lb: float, seconds: float | None, protected,
-                solver) -> DeletionDesign | None:
-    """gDel_minRN over *candidates* with *forced* deleted: LP checks on *solver* (the
-    model's by default), the MILP on HiGHS when available (:func:`_milp_solver`).
-    None when no production route is left with these genes."""
-    try:
-        return _search(model, name, growth_lb=growth_lb, production_lb=production_lb,
-                       max_iterations=10, time_limit=seconds, minimize=False,
-                       candidates=candidates, protected=protected, forced=forced,
-                       solver=solver, milp_solver=solver or _milp_solver(model))
-    except NoProductionRouteError:
-        return None
-
-
-def _milp_solver(model) -> str | None:
-    """HiGHS ("hybrid") for the MILP stage when the model uses GLPK and HiGHS is there.
-
-    GLPK solves the LPs well but rarely finds a gDel_minRN incumbent in seconds;
-    HiGHS (open source, the ``highs`` extra) does. Any other solver the user chose
-    (CPLEX, Gurobi, HiGHS) is kept.
-    """
-    from ._lp import available_solvers
-
-    if "glpk" in model.solver.interface.__name__ and "hybrid" in available_solvers():
-        return "hybrid"
-    return None
-
-
-def _prune(checker, deletions: Iterable[str], order: list[str]) -> frozenset[str]:
-    """Drop deletions that switch off nothing the others do not (coupling unchanged)."""
-    current = set(deletions)
-    disabled = checker.rules.disabled(current)
-    for gene in order:  # lowest score first
-        if gene in current and not _reenabled(checker.rules, current, disabled, gene):
-            current.discard(gene)
-    return frozenset(current)
-
-
-def repair(model, target, scores: pd.Series, *, growth_lb: float = GROWTH_LB,
-           production_lb: float = PRODUCTION_LB, time_limit: float | None = 30.0,
-           protected: Iterable = (), minimize: bool = False,
-           solver=None) -> DeletionDesign:
-    """Turn deletion probabilities into a verified growth-coupling design.
-
-    Parameters
-    ----------
-    model : cobra.Model
-        The model; it is not modified.
-    target : str or cobra.Metabolite
-        The target metabolite.
-    scores : pandas.Series
-        Gene id → P(deleted) in [0, 1], from any source. Genes that are missing
-        count as 0 (kept).
-    growth_lb, production_lb : float
-        Lower bounds of the coupling check.
-    time_limit : float, optional
-        Seconds for the whole repair (None: no limit, each stage runs to its end).
-    protected : iterable of str or cobra.Gene
-        Genes never deleted, beside the spontaneous pseudo-genes.
-    minimize : bool
-        Trim a coupled result to a minimal design.
-    solver : str, optional
-        optlang solver name; default: the model's.
-
-    Returns
-    -------
-    DeletionDesign
-        ``"coupled"`` (method ``"repair:threshold"``, ``"repair:restore"``,
-        ``"repair:margin"``, ``"repair:focused"`` or ``"repair:milp"``, with
-        ``"+trim"`` when trimmed), or
-        ``"not_coupled"`` with the best attempt and the reason. ``probabilities``
-        are the scores; timings ``"repair"``, ``"verify"`` (and ``"milp"``,
-        ``"trim"``).
-
-    Raises
-    ------
-    UnknownGeneError
-        If *scores* names a gene that is not in the model.
-    ValueError
-        If a score is NaN or outside [0, 1].
-    NoProductionRouteError
-        If the target cannot be produced while growing even without deletions.
-    UnknownTargetError, SolverError
-    """
-    clock = _Clock(time_limit)
-    growth_lb = _check_lb("growth_lb", growth_lb)
-    production_lb = _check_lb("production_lb", production_lb)
-    name = resolve_target(model, target).id
-    checker = get_checker(model, solver=solver)
-    probabilities = _validate_scores(checker, scores)
-    keep = protected_genes(model, protected)
-    start = time.perf_counter()
-    verify = 0.0
-    checker.require_production_route(name, growth_lb, production_lb)
-    route = _uncontrolled_exit(model, checker, name, keep)
-    if route:
-        report = checker.check(name, (), growth_lb, production_lb)
-        return DeletionDesign.from_report(
-            report, "repair:threshold", model=model, probabilities=probabilities,
-            timings={"repair": time.perf_counter() - start, "verify": 0.0},
-            reason=_exit_reason(name, route, keep))
-
-    pool = _gene_pool(checker, probabilities, keep)
-    best: CouplingReport | None = None
-    best_method = "repair:threshold"
-    reasons: list[str] = []
-    seen: set[frozenset] = set()
-
-    def finish(report: CouplingReport, method: str, extra: dict | None = None,
-               reason: str | None = None) -> DeletionDesign:
-        nonlocal verify
-        deletions = _prune(checker, report.deletions, pool[::-1])
-        t0 = time.perf_counter()
-        final = checker.check(name, deletions, growth_lb, production_lb)
-        verify += time.perf_counter() - t0
-        timings = {"repair": time.perf_counter() - start - verify, "verify": verify}
-        timings.update(extra or {})
-        design = DeletionDesign.from_report(final, method, model=model,
-                                            probabilities=probabilities, timings=timings,
-                                            reason=None if final.coupled else reason)
-        if minimize and design.coupled:
-            left = clock.left()
-            trimmed = trim(model, name, design.deletions, growth_lb=growth_lb,
-                           production_lb=production_lb,
-                           time_limit=None if math.isinf(left) else max(left, 0.1),
-                           solver=solver)
-            timings["trim"] = trimmed.timings["trim"]
-            design = DeletionDesign.from_report(
-                checker.check(name, trimmed.deletions, growth_lb, production_lb),
-                f"{method}+trim", model=model, probabilities=probabilities, timings=timings)
-        return design
-
-    def consider(found: DeletionDesign, method: str, seconds: float,
-                 stage: str) -> DeletionDesign | None:
-        """Re-check a MILP stage's design: the finished design when coupled, else None
-        (the best attempt and the reason are kept)."""
-        nonlocal best, best_method
-        report = checker.check(name, found.deletions, growth_lb, production_lb)
-        if _better(best, report):
-            best, best_method = report, method
-        if report.coupled:
-            return finish(report, method, {"milp": seconds})
-        reasons.append(f"{stage}: {found.reason}")
-        return None
-
-    lowest = 1.0
-    for theta in THRESHOLDS:
-        if clock.expired():
-            reasons.append("time limit reached during the threshold sweep")
-            break
-        lowest = min(lowest, theta)
-        candidates = _growing(checker, [g for g in pool if probabilities[g] >= theta],
-                              growth_lb, clock)
-        method = "repair:threshold"
-        restored = _restore_until_open(checker, name, candidates, growth_lb, production_lb)
-        if len(restored) < len(candidates):
-            method = "repair:restore"
-        key = frozenset(restored)
-        if key in seen:
-            continue
-        seen.add(key)
-        t0 = time.perf_counter()
-        report = checker.check(name, restored, growth_lb, production_lb)
-        verify += time.perf_counter() - t0
-        logger.debug("repair %s θ=%.2f: %d deletions, %s", name, theta, len(restored),
-                     "coupled" if report.coupled else report.reason)
-        if not report.coupled and report.growth_rate + _EPS >= growth_lb:
-            found = _margin_search(checker, name, restored, pool, growth_lb, production_lb,
-                                   clock)
-            if found is not None:
-                report, method = found, "repair:margin"
-        if _better(best, report):
-            best, best_method = report, method
-        if report.coupled:
-            return finish(report, method)
-        if theta == THRESHOLDS[0]:
-            # The uncertain genes decided by the MILP, before the other thresholds.
-            left = clock.left()
-            t0 = time.perf_counter()
-            found = _focused_milp(
-                model, checker, name, pool, probabilities, growth_lb, production_lb,
-                clock, None if math.isinf(left) else FOCUSED_SHARE * left, protected,
-                solver)
-            if found is not None:
-                design = consider(found, "repair:focused", time.perf_counter() - t0,
-                                  "focused MILP")
-                if design is not None:
-                    return design
-    if best is not None and best.reason:
-        reasons.append(f"threshold sweep: {best.reason}")
-
-    # MILP restricted to the candidates of the lowest threshold (not growth-essential).
-    milp_seconds = 0.0
-    if clock.left() >= MILP_MIN_SECONDS:
-        candidates = _growing(checker, [g for g in pool if probabilities[g] >= lowest],
-                              growth_lb, clock)
-        t0 = time.perf_counter()
-        left = clock.left()
-        found = _milp_stage(model, name, candidates, (), growth_lb, production_lb,
-                            None if math.isinf(left) else max(left, 0.1), protected, solver)
-        milp_seconds = time.perf_counter() - t0
-        if found is not None:
-            design = consider(found, "repair:milp", milp_seconds, "restricted MILP")
-            if design is not None:
-                return design
-    else:
-        reasons.append(f"less than {MILP_MIN_SECONDS:g} s left for the MILP")
-    if best is None:
-        best = checker.check(name, (), growth_lb, production_lb)
-    return finish(best, best_method, {"milp": milp_seconds} if milp_seconds else None,
-                  reason="; ".join(reasons) or best.reason)

@@ -35,7 +35,7 @@ def main(argv=None) -> int:
     print(f"wild type: coupled={wild_type.coupled} ({wild_type.reason or 'ok'})")
 
     report = cobra_gdel.check_coupling(model, args.target, genes)
-    print(report.to_frame().T.to_string(header=False))
+    print(report.summary().to_string())
     for gene in sorted(report.deletions):
         names = model.genes.get_by_id(gene).name
         blocked = sorted(r.id for r in model.genes.get_by_id(gene).reactions

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import cobra_gdel._lp
+import cobra_gdel.lp
 from cobra_gdel import coupling
 from cobra_gdel.coupling import CouplingChecker, check_coupling, get_checker, production_reaction
 from cobra_gdel.exceptions import (
@@ -110,7 +110,7 @@ def test_cache_reused_and_invalidated(fresh_textbook):
     assert get_checker(model) is not first
 
 
-@pytest.mark.skipif("hybrid" not in cobra_gdel._lp.available_solvers(),
+@pytest.mark.skipif("hybrid" not in cobra_gdel.lp.available_solvers(),
                     reason="HiGHS (optlang hybrid interface) is not installed")
 def test_hybrid_solver_agrees_with_glpk(textbook):
     deletions = _strategy("e_coli_core", "succ_e")
@@ -197,7 +197,7 @@ def test_stalled_solve_is_retried(textbook, monkeypatch):
 
 
 def test_persistent_stall_raises_solver_error_hybrid(textbook, monkeypatch):
-    if "hybrid" not in cobra_gdel._lp.available_solvers():
+    if "hybrid" not in cobra_gdel.lp.available_solvers():
         pytest.skip("HiGHS (optlang hybrid interface) is not installed")
     checker = CouplingChecker(textbook, solver="hybrid")
     monkeypatch.setattr(type(checker.lp.problem), "optimize", lambda self: "time_limit")
@@ -274,7 +274,7 @@ def test_primal_warm_start_gives_the_dual_simplex_values(textbook, monkeypatch):
     basis; every value must match a check that uses the dual simplex throughout."""
     import random
 
-    from cobra_gdel._lp import FluxProblem
+    from cobra_gdel.lp import FluxProblem
 
     rng = random.Random(3)
     genes = sorted(g.id for g in textbook.genes)

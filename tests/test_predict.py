@@ -77,23 +77,23 @@ def test_function_and_method_agree(textbook_module, succ):
 
 
 def _recording_repair(monkeypatch, fail_first: bool):
-    """Patch repair to record its calls; the first call fails on purpose when asked."""
-    import cobra_gdel.repair as repair_module
+    """Patch predict's repair to record its calls; the first call fails on purpose when asked."""
+    import cobra_gdel.predict as predict_module
     from cobra_gdel.design import DeletionDesign
 
-    real = repair_module.repair
+    real = predict_module.repair_task
     calls = []
 
-    def fake(model, target, scores, **kwargs):
-        calls.append((scores.copy(), kwargs["time_limit"]))
+    def fake(task, scores, **kwargs):
+        calls.append((scores.copy(), task.clock.limit))
         if fail_first and len(calls) == 1:
-            report = cobra_gdel.check_coupling(model, target, [])
-            return DeletionDesign.from_report(report, "repair:threshold", model=model,
+            report = task.check([])
+            return DeletionDesign.from_report(report, "repair:threshold", model=task.model,
                                               timings={"repair": 1.0, "verify": 0.5},
                                               reason="failed on purpose")
-        return real(model, target, scores, **kwargs)
+        return real(task, scores, **kwargs)
 
-    monkeypatch.setattr(repair_module, "repair", fake)
+    monkeypatch.setattr(predict_module, "repair_task", fake)
     return calls
 
 
@@ -103,12 +103,12 @@ def test_falls_back_to_the_prior_when_the_predicted_scores_fail(textbook_module,
     design = predict_deletions(textbook_module, "succ_e", time_limit=20)
     assert len(calls) == 2
     genes = [g.id for g in textbook_module.genes if g.id != "s0001"]  # s0001: protected
-    prior = predictor._prior_proba(genes)
+    prior = predictor.prior_proba(genes)
     assert calls[1][0][genes].to_numpy() == pytest.approx(prior.to_numpy())
     assert calls[1][0]["s0001"] == 0.0
     assert not calls[0][0].equals(calls[1][0])
-    assert calls[0][1] == pytest.approx(10.0)  # PREDICTED_SHARE of the budget
-    assert 10.0 < calls[1][1] <= 20.0  # the rest: the first attempt returned at once
+    assert 9.0 < calls[0][1] <= 10.0  # PREDICTED_SHARE of the budget (after predicting)
+    assert calls[0][1] < calls[1][1] <= 20.0  # the rest: the first attempt returned at once
     assert design.coupled and design.method.startswith("predict+prior+repair:")
     assert design.timings["repair"] >= 1.0 and design.timings["verify"] >= 0.5
     assert design.probabilities.drop("s0001").to_numpy() == pytest.approx(
@@ -118,13 +118,14 @@ def test_falls_back_to_the_prior_when_the_predicted_scores_fail(textbook_module,
 
 def test_no_fallback_when_the_first_repair_couples_or_no_design_exists(textbook_module,
                                                                           monkeypatch):
-    from cobra_gdel.search import NO_DESIGN_REASON
+    from cobra_gdel.analysis import NO_DESIGN_REASON
 
     calls = _recording_repair(monkeypatch, fail_first=False)
     assert predict_deletions(textbook_module, "succ_e").method.startswith("predict+repair:")
     # acald_c can leave through the spontaneous s0001 reaction: no design can couple
     design = predict_deletions(textbook_module, "acald_c")
     assert not design.coupled and design.reason.startswith(NO_DESIGN_REASON)
+    assert design.status == "no_design"
     assert len(calls) == 2  # one repair per target
 
 

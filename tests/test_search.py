@@ -10,7 +10,11 @@ from cobra_gdel.coupling import check_coupling, get_checker, protected_genes
 from cobra_gdel.data import data_dir
 from cobra_gdel.exceptions import NoProductionRouteError, UnknownGeneError
 from cobra_gdel.repair import repair
-from cobra_gdel.search import _MinRN, _uncontrolled_exit, search_deletions, trim
+from cobra_gdel import trim
+from cobra_gdel.analysis import uncontrolled_exit
+from cobra_gdel.milp import MinRNProblem
+from cobra_gdel.problem import Clock, DesignTask
+from cobra_gdel.search import search_deletions
 
 # textbook succ_e: the published e_coli_core strategy (checked: growth 0.4041, PRmin 6.929)
 
@@ -96,7 +100,7 @@ def test_candidates_restrict_deletions(textbook):
     if design.coupled:
         assert check_coupling(textbook, "succ_e", design.deletions).coupled
     else:
-        assert design.status == "not_coupled" and design.reason
+        assert design.status in ("not_coupled", "no_design") and design.reason
 
 
 def test_unknown_candidate_gene(textbook):
@@ -162,14 +166,14 @@ def test_big_m_ranges_open_the_auxiliary_sink(textbook):
     """Wild-type flux ranges cut off designs once a target's auxiliary sink is open:
     1,3-bisphosphoglycerate drained by its sink lets phosphate uptake rise from 3.2 to
     35 (measured), so the MILP's big-M bounds must come from ranges with the sink open."""
-    from cobra_gdel.coupling import _production_spec
-    from cobra_gdel.search import _flux_ranges
+    from cobra_gdel.analysis import flux_ranges
+    from cobra_gdel.coupling import production_spec
 
     checker = get_checker(textbook)
-    rid, stoich, auxiliary = _production_spec(textbook, textbook.metabolites.get_by_id("13dpg_c"))
+    rid, stoich, auxiliary = production_spec(textbook, textbook.metabolites.get_by_id("13dpg_c"))
     assert auxiliary
-    wild = _flux_ranges(textbook, checker, 0.001)
-    opened = _flux_ranges(textbook, checker, 0.001, production=(rid, stoich))
+    wild = flux_ranges(textbook, checker, 0.001)
+    opened = flux_ranges(textbook, checker, 0.001, production=(rid, stoich))
     assert opened["PIt2r"][1] > wild["PIt2r"][1] + 1.0
     for reaction, (low, high) in wild.items():  # never narrower
         assert opened[reaction][0] <= low + 1e-6 and opened[reaction][1] >= high - 1e-6
@@ -177,13 +181,13 @@ def test_big_m_ranges_open_the_auxiliary_sink(textbook):
 
 def test_margin_search_from_wild_type(textbook):
     """The LP-guided margin search couples etoh_e with a single deletion (measured)."""
-    from cobra_gdel.search import _Clock, _margin_search
+    from cobra_gdel.heuristics import margin_search
 
     checker = get_checker(textbook)
     keep = protected_genes(textbook)
     pool = sorted(g for g, rxns in checker.rules.gene_reactions.items()
                   if rxns and g not in keep and checker.max_growth([g]) >= 0.001)
-    report = _margin_search(checker, "etoh_e", [], pool, 0.001, 0.001, _Clock(30))
+    report = margin_search(DesignTask.create(textbook, "etoh_e"), [], pool, Clock(30))
     assert report is not None and report.coupled
     assert check_coupling(textbook, "etoh_e", report.deletions).coupled
     assert not check_coupling(textbook, "etoh_e", []).coupled
@@ -220,7 +224,7 @@ def test_search_every_e_coli_core_target():
         if design.coupled:
             assert check_coupling(model, target, design.deletions).coupled
         else:
-            assert design.status == "not_coupled" and design.reason
+            assert design.status == "no_design" and design.reason
             failed.append(target)
     print(f"GLPK search: {len(targets) - len(failed)}/{len(targets)} coupled; not: {failed}")
     assert sorted(failed) == sorted(_NO_DESIGN_WITH_S0001)
@@ -230,17 +234,20 @@ def test_uncontrolled_exit_explains_targets_without_design(textbook):
     checker = get_checker(textbook)
     keep = protected_genes(textbook)
     for target, route in _NO_DESIGN_WITH_S0001.items():
-        assert set(_uncontrolled_exit(textbook, checker, target, keep)) == route
+        task = DesignTask.create(textbook, target)
+        assert set(uncontrolled_exit(task, keep)) == route
         # Deletable s0001 closes the exit: the published strategies do exactly that.
-        assert _uncontrolled_exit(textbook, checker, target, frozenset()) == []
+        assert uncontrolled_exit(task, frozenset()) == []
         design = search_deletions(textbook, target, time_limit=5)
         assert not design.coupled and "no deletable gene controls" in design.reason
+        assert design.status == "no_design"
         assert all(reaction in design.reason for reaction in route)
     # Targets whose every exit is gene-controlled have none.
-    assert _uncontrolled_exit(textbook, checker, "succ_e", keep) == []
+    assert uncontrolled_exit(DesignTask.create(textbook, "succ_e"), keep) == []
     scores = pd.Series(0.5, index=[g.id for g in textbook.genes])
     design = repair(textbook, "acald_c", scores, time_limit=5)
     assert not design.coupled and "no deletable gene controls" in design.reason
+    assert design.status == "no_design"
 
 
 def test_production_requirement_survives_a_fresh_problem(textbook):
@@ -248,7 +255,7 @@ def test_production_requirement_survives_a_fresh_problem(textbook):
     problem was rebuilt from scratch (the retry path of a failed solve)."""
     checker = get_checker(textbook)
     deletable = frozenset(checker.genes - protected_genes(textbook))
-    milp = _MinRN(textbook, checker, "succ_e", deletable, 0.001, 0.001, checker.interface)
+    milp = MinRNProblem(DesignTask.create(textbook, "succ_e"), deletable, checker.interface)
     milp.set_max_growth_objective()
     milp._fresh_problem()
     high = checker.production_range("succ_e", (), 0.001)[1]
@@ -279,4 +286,4 @@ def test_property_search_coupled_rechecks(textbook, candidates, target):
     if design.coupled:
         assert check_coupling(textbook, target, design.deletions).coupled
     else:
-        assert design.status == "not_coupled" and design.reason
+        assert design.status in ("not_coupled", "no_design") and design.reason

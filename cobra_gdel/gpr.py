@@ -3,6 +3,9 @@
 cobra stores each rule as a Python AST (``reaction.gpr.body``). Here a rule is
 turned once into DNF, a tuple of AND-terms (frozensets of gene ids): the
 reaction is active while at least one term has all of its genes present.
+:class:`RuleSet` answers every GPR question the design code asks: which
+reactions a deletion set disables, and which ones one more deletion or one
+restore switches off or back on.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ Rule = tuple  # tuple[Term, ...]: the reaction is active if any term is
 _MAX_TERMS = 4096
 
 
-def _minimise(terms: Iterable[frozenset]) -> tuple[frozenset, ...]:
+def minimise_terms(terms: Iterable[frozenset]) -> tuple[frozenset, ...]:
     """Drop duplicate terms and terms that contain another term (absorption)."""
     unique = sorted(set(terms), key=len)
     kept: list[frozenset] = []
@@ -37,10 +40,10 @@ def _dnf(node: ast.AST) -> tuple[frozenset, ...]:
     if isinstance(node, ast.BoolOp):
         parts = [_dnf(value) for value in node.values]
         if isinstance(node.op, ast.Or):
-            return _minimise(term for part in parts for term in part)
+            return minimise_terms(term for part in parts for term in part)
         terms: tuple[frozenset, ...] = (frozenset(),)
         for part in parts:
-            terms = _minimise(a | b for a in terms for b in part)
+            terms = minimise_terms(a | b for a in terms for b in part)
             if len(terms) > _MAX_TERMS:
                 raise OverflowError("GPR rule too large for DNF")
         return terms
@@ -101,6 +104,44 @@ class RuleSet:
         self.gene_reactions: Mapping[str, tuple[str, ...]] = {
             g: tuple(r) for g, r in gene_reactions.items()
         }
+
+    def rule_off(self, rid: str, deleted) -> bool:
+        """Whether reaction *rid*'s rule is false once the genes in *deleted* are false."""
+        terms = self.rules.get(rid)
+        if terms is not None:
+            return all(not term.isdisjoint(deleted) for term in terms)
+        return not self._ast[rid].eval(knockouts=deleted)
+
+    def rule_genes(self, rid: str) -> frozenset[str]:
+        """Genes that occur in reaction *rid*'s rule (empty for a reaction without one)."""
+        terms = self.rules.get(rid)
+        if terms is not None:
+            return frozenset().union(*terms)
+        gpr = self._ast.get(rid)
+        return frozenset(gpr.genes) if gpr is not None else frozenset()
+
+    def newly_disabled(self, deleted: set, disabled: frozenset, gene: str) -> set[str]:
+        """Reactions that deleting *gene* on top of *deleted* switches off.
+
+        *disabled* must be ``self.disabled(deleted)``; only *gene*'s own reactions
+        can change.
+        """
+        after = deleted | {gene}
+        return {r for r in self.gene_reactions.get(gene, ())
+                if r not in disabled and self.rule_off(r, after)}
+
+    def reenabled(self, deleted: set, disabled: frozenset, gene: str) -> set[str]:
+        """Reactions that restoring *gene* (a member of *deleted*) switches back on.
+
+        *disabled* must be ``self.disabled(deleted)``.
+        """
+        rest = deleted - {gene}
+        return {r for r in self.gene_reactions.get(gene, ())
+                if r in disabled and not self.rule_off(r, rest)}
+
+    def in_rules(self) -> frozenset[str]:
+        """Genes that occur in at least one rule (deleting any other gene changes nothing)."""
+        return frozenset(g for g, rxns in self.gene_reactions.items() if rxns)
 
     def disabled(self, deleted: Iterable[str]) -> frozenset[str]:
         """Reactions whose rule is false once the *deleted* genes are false."""

@@ -49,7 +49,8 @@ def solver_interface(model, solver=None):
     return getattr(solver, "interface", solver)
 
 
-def _set_time_limit(problem, seconds: float | None) -> None:
+def set_time_limit(problem, seconds: float | None) -> None:
+    """Set a solver problem's wall-clock limit (GLPK takes whole seconds)."""
     if seconds is None:
         return
     interface = problem.interface.__name__
@@ -122,7 +123,7 @@ class FluxProblem:
         problem.objective = interface.Objective(Zero, direction="max")
         problem.update()
         self._objective_coefs: dict[str, float] = {}
-        _set_time_limit(problem, self.time_limit)
+        set_time_limit(problem, self.time_limit)
         self._glpk = interface.__name__ == "optlang.glpk_interface"
         self.problem = problem
         if self._glpk:

@@ -1,0 +1,194 @@
+"""What the model allows before any design is chosen.
+
+- :func:`single_growth` / :func:`growing`: maximal growth of each single-gene deletion
+  (growth-essential genes are never deleted);
+- :func:`route_open`: whether growth and a production route are still possible;
+- :func:`flux_ranges`: flux variability (the MILP's big-M constants);
+- :func:`uncontrolled_exit`: a route by which the target leaves the network whatever
+  is deleted — then no deletion design can couple it.
+
+Results are cached on the checker (``checker.cache``), so they live as long as the
+checker of the model does and are rebuilt with it when the model changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterable, Mapping
+
+from .coupling import EPS
+from .exceptions import InfeasibleModelError
+from .lp import FluxProblem
+from .problem import Clock, DesignTask
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["NO_DESIGN_REASON", "exit_reason", "flux_ranges", "growing", "route_open",
+           "single_growth", "uncontrolled_exit"]
+
+#: How the reason of a design starts when no deletion design can exist (an uncontrolled exit).
+NO_DESIGN_REASON = "no deletion design can couple"
+
+
+def single_growth(checker, genes: Iterable[str], clock: Clock | None = None) -> dict[str, float]:
+    """Maximal growth of each single-gene deletion (cached on the checker, lazily).
+
+    Returns the whole cache. Genes left uncomputed when *clock* runs out are missing
+    from it (callers treat them as not essential, which is always safe).
+    """
+    cache = checker.cache.setdefault("single_growth", {})
+    for gene in genes:
+        if gene not in cache:
+            if clock is not None and clock.expired():
+                break
+            if checker.rules.disabled((gene,)):
+                cache[gene] = checker.max_growth((gene,))
+            else:
+                cache[gene] = checker.wild_type_growth
+    return cache
+
+
+def growing(task: DesignTask, genes: list[str], clock: Clock | None = None) -> list[str]:
+    """*genes* without the growth-essential ones (single deletion below ``growth_lb``)."""
+    growth = single_growth(task.checker, genes, clock)
+    return [g for g in genes if growth.get(g, math.inf) + EPS >= task.growth_lb]
+
+
+def route_open(task: DesignTask, deletions) -> bool:
+    """Production ≥ ``production_lb`` possible with growth ≥ ``growth_lb`` (monotone: more
+    deletions only shrink the flux space)."""
+    _low, high = task.checker.production_range(task.target, deletions, task.growth_lb)
+    return high + EPS >= task.production_lb  # False for NaN
+
+
+def flux_ranges(model, checker, growth_lb: float, clock: Clock | None = None,
+                production: tuple[str, Mapping[str, float]] | None = None,
+                off: frozenset[str] = frozenset(),
+                only: frozenset[str] | None = None) -> dict[str, tuple[float, float]]:
+    """Reaction id → (min, max) flux with growth ≥ *growth_lb*.
+
+    Flux variability on a private LP (bounds capped at ±1000), cached on the checker
+    per growth bound and auxiliary production reaction (not with closed reactions);
+    rounded outwards by 1e-6 (relative) against solver tolerance. *production* (id,
+    stoichiometry) is an auxiliary sink that is not in the model: it is added open,
+    because opening it can widen the ranges of other reactions (a dead-end pathway
+    of the wild type carries flux once its product can leave), so ranges of the
+    wild type alone would cut off feasible designs. Reactions in *off* are closed
+    (forced deletions), which only narrows the ranges of every solution that has
+    them closed. With *only*, just those reactions get ranges (the MILP's switched
+    reactions, the only ones with big-M constants); the rest keep their capped
+    bounds. When *clock* runs out, the remaining reactions keep their capped
+    bounds (valid, only looser) and the incomplete result is not cached.
+    """
+    key = (growth_lb, None if production is None else production[0], off, only)
+    per_checker = checker.cache.setdefault("flux_ranges", {})
+    ranges = per_checker.get(key)
+    if ranges is not None:
+        return ranges
+    start = time.perf_counter()
+    lp = FluxProblem(model, checker.interface, time_limit=checker.lp.time_limit)
+    if production is not None:
+        lp.add_reaction(production[0], production[1], 0.0, 1000.0)
+    for rid in off:
+        lp.set_bounds(rid, 0.0, 0.0)
+    lp.add_constraint("growth", checker.growth_coefs, lb=growth_lb, ub=None)
+    ranges = {}
+    complete = True
+    for rid, (lb, ub) in lp.current.items():
+        if only is not None and rid not in only:
+            ranges[rid] = (lb, ub)
+            continue
+        if clock is not None and clock.expired():
+            complete = False
+            ranges[rid] = (lb, ub)
+            continue
+        low = lp.solve({rid: 1.0}, "min") if lb < 0 else lb
+        high = lp.solve({rid: 1.0}, "max") if ub > 0 else ub
+        if low is None or high is None:
+            raise InfeasibleModelError(f"model {model.id!r} cannot grow at >= {growth_lb:g}"
+                                       + (" with the forced deletions" if off else ""))
+        ranges[rid] = (max(lb, _outward(low, -1.0)), min(ub, _outward(high, 1.0)))
+    if complete and not off:  # forced sets are one-off: caching them only grows memory
+        per_checker[key] = ranges
+    logger.info("flux ranges of %s (%d reactions, %d closed) in %.2f s", model.id, len(ranges),
+                len(off), time.perf_counter() - start)
+    return ranges
+
+
+def _outward(value: float, direction: float) -> float:
+    """*value* moved away from zero-tolerance noise: 0 if tiny, else widened by 1e-6."""
+    if abs(value) <= 1e-9:
+        return 0.0
+    return value + direction * 1e-6 * max(1.0, abs(value))
+
+
+def _exit_lp(model, checker) -> FluxProblem:
+    """The detour LP of :func:`uncontrolled_exit` (built once per checker).
+
+    The detour is a direction added to a feasible flux: each reaction may move the
+    ways its bounds allow (a positive lower bound, such as ATP maintenance, does not
+    force flux), exchanges only towards export (no extra uptake).
+    """
+    lp = checker.cache.get("exit_lp")
+    if lp is None:
+        lp = FluxProblem(model, checker.interface, time_limit=checker.lp.time_limit)
+        boundary = {r.id for r in model.boundary}
+        for r, (lb, ub) in list(lp.bounds.items()):
+            lp.bounds[r] = (0.0 if r in boundary else min(lb, 0.0), max(ub, 0.0))
+            lp.restore(r)
+        checker.cache["exit_lp"] = lp
+    return lp
+
+
+def uncontrolled_exit(task: DesignTask, keep: frozenset[str]) -> list[str]:
+    """Reactions through which the target can leave the network whatever is deleted.
+
+    Only reactions that stay active when every gene outside *keep* is deleted
+    (no rule, or a rule that the genes in *keep* alone satisfy) are open; growth
+    reactions and the target's own production reaction are closed, and exchange,
+    demand and sink reactions may only export. If one unit of the target can then
+    be consumed, every flux distribution can send its production of the target
+    this way instead, at the same growth, so the minimal production at maximal
+    growth is 0 for every design (while flux bounds leave room for the detour).
+    Returns the reactions of such an exit (empty: none). Cached on the checker per
+    target and kept set.
+    """
+    checker, target = task.checker, task.target
+    key = (target, keep)
+    memo = checker.cache.setdefault("exits", {})
+    if key in memo:
+        return memo[key]
+    rid, _coefs = checker.production(target)
+    lp = _exit_lp(task.model, checker)
+    closed = set(checker.rules.disabled(checker.genes - keep)) | set(checker.growth_coefs)
+    closed.add(rid)
+    source = f"_cobra_gdel_source_{target}"
+    if source not in lp.current:
+        lp.add_reaction(source, {target: 1.0}, 0.0, 0.0)
+    changed = {source: (0.0, 1.0)}
+    changed.update({r: (0.0, 0.0) for r in closed if r in lp.current})
+    try:
+        for r, (lb, ub) in changed.items():
+            lp.set_bounds(r, lb, ub)
+        value = lp.solve({source: 1.0}, "max")
+        route = [] if value is None or value < 1e-6 else sorted(
+            r for r, v in lp.fluxes().items() if abs(v) > 1e-9 and r != source)
+    finally:
+        for r in changed:
+            lp.restore(r)
+    memo[key] = route
+    if route:
+        logger.info("%s can leave through reactions no deletable gene controls: %s", target,
+                    route)
+    return route
+
+
+def exit_reason(target: str, route: list[str], keep: frozenset[str]) -> str:
+    """The reason of a design whose target has an uncontrolled exit *route*."""
+    shown = ", ".join(route[:6]) + (", ..." if len(route) > 6 else "")
+    return (f"{NO_DESIGN_REASON} {target}: it can also leave through reactions "
+            f"that no deletable gene controls ({shown}), so every design has minimal "
+            "production 0 at maximal growth"
+            + (f" (protected genes: {', '.join(sorted(keep)[:5])})" if keep else ""))

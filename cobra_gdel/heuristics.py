@@ -1,0 +1,210 @@
+"""LP-guided moves that turn a near-miss into a coupled design.
+
+- :func:`margin_search`: compare μP (maximal growth with production ≥ ``production_lb``)
+  with μ0 (maximal growth with production ≤ it). A design is coupled exactly when
+  μ0 < μP, so μ0/μP is a continuous measure of how far a design is from coupling
+  (the minimal production at maximal growth is 0 for every uncoupled design). Genes
+  that switch off a reaction carrying flux in the μ0 solution are scored by μ0/μP
+  and the best is deleted, until coupled or stuck.
+- :func:`close_routes`: greedily delete genes that switch off routes bypassing
+  production in a minimal-production flux distribution at maximal growth (used on
+  MILP solutions by :mod:`cobra_gdel.search`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .analysis import route_open
+from .coupling import EPS, GROWTH_TOLERANCE, CouplingReport
+from .problem import Clock, DesignTask
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["close_routes", "growth_pair", "margin_search"]
+
+#: Most single-gene LPs the margin search evaluates per step.
+MARGIN_OPTIONS = 24
+#: Most steps the margin search takes without lowering μ0.
+MARGIN_PLATEAU = 5
+#: Up to this many options the greedy route closing takes the best one, beyond it the first.
+BEST_IMPROVEMENT_OPTIONS = 12
+
+
+def _active(flux: dict | None) -> set[str]:
+    return set() if flux is None else {r for r, v in flux.items() if abs(v) > 1e-7}
+
+
+def _ratio(mu_p: float, mu_0: float | None) -> float:
+    """μ0 / μP: below 1 when every growth-maximal solution produces the target."""
+    return 0.0 if mu_0 is None else mu_0 / max(mu_p, EPS)
+
+
+def min_production_flux(task: DesignTask, report: CouplingReport) -> dict[str, float]:
+    """Fluxes of a minimal-production solution at the report's maximal growth (empty
+    when infeasible). Uses the checker's LP with the report's deletions applied; the
+    growth bound is reset afterwards."""
+    checker = task.checker
+    _rid, coefs = checker.production(task.target)
+    checker.apply(report.disabled_reactions)
+    growth = report.growth_rate
+    lp = checker.lp
+    lp.set_constraint_bounds("growth_fix", growth - max(EPS, GROWTH_TOLERANCE * growth), None)
+    try:
+        value = lp.solve(coefs, "min")
+        return {} if value is None else lp.fluxes()
+    finally:
+        lp.set_constraint_bounds("growth_fix", None, None)
+
+
+def growth_pair(task: DesignTask, deleted, sides: tuple[bool, bool] = (True, True)):
+    """[(μP, flux), (μ0, flux)]: maximal growth with production ≥ ``production_lb`` and
+    with production ≤ it, each with its flux distribution ((None, None) where
+    infeasible or where *sides* leaves it out)."""
+    checker = task.checker
+    rid, coefs = checker.production(task.target)
+    checker.apply(checker.rules.disabled(deleted))
+    lp = checker.lp
+    lb, ub = lp.current[rid]
+    bound = task.production_lb / coefs[rid]
+    result = []
+    try:
+        for wanted, (low, high) in zip(sides, ((max(lb, bound), ub), (lb, min(ub, bound)))):
+            if not wanted or low > high:
+                result.append((None, None))
+                continue
+            lp.set_bounds(rid, low, high)
+            value = lp.solve(checker.growth_coefs, "max")
+            result.append((None, None) if value is None else (max(0.0, value), lp.fluxes()))
+    finally:
+        lp.set_bounds(rid, lb, ub)
+    return result
+
+
+def _margin_options(task: DesignTask, current: set, pool: list[str], flux_p, flux_0
+                    ) -> tuple[list[str], int]:
+    """Genes of *pool* whose deletion switches off a reaction used by the μ0 solution:
+    those that leave the μP solution intact first. Returns (genes, how many are safe)."""
+    rules = task.checker.rules
+    disabled = rules.disabled(current)
+    used_0, used_p = _active(flux_0), _active(flux_p)
+    safe, risky = [], []
+    for gene in pool:
+        if gene in current:
+            continue
+        hits = rules.newly_disabled(current, disabled, gene)
+        if hits & used_0:
+            (risky if hits & used_p else safe).append(gene)
+    return safe + risky, len(safe)
+
+
+def _best_margin_step(task: DesignTask, current: set, options: list[str], n_safe: int,
+                      mu_p: float, flux_p, clock: Clock):
+    """The option with the smallest μ0/μP: (ratio, gene, μP, fluxP, μ0, flux0) or None."""
+    best = None
+    for i, gene in enumerate(options[:MARGIN_OPTIONS]):
+        if clock.expired():
+            break
+        trial = current | {gene}
+        if i < n_safe:  # the μP solution survives this deletion: μP is unchanged
+            _skip, (t0, f0) = growth_pair(task, trial, (False, True))
+            tp, fp = mu_p, flux_p
+        else:
+            (tp, fp), (t0, f0) = growth_pair(task, trial)
+        if tp is None or tp + EPS < task.growth_lb:
+            continue
+        gap = _ratio(tp, t0)
+        if best is None or gap < best[0] - 1e-9:
+            best = (gap, gene, tp, fp, t0, f0)
+        if t0 is None or t0 < tp * (1 - 1e-6) - EPS:
+            break  # coupled by this measure: verify it at once
+    return best
+
+
+def margin_search(task: DesignTask, deleted: list[str], pool: list[str],
+                  clock: Clock) -> CouplingReport | None:
+    """Delete genes (best first) that lower μ0, the growth possible without production,
+    while μP, the growth with production, stays ≥ ``growth_lb``; until μ0 < μP.
+
+    Each step scores at most ``MARGIN_OPTIONS`` genes of *pool* (in its order) whose
+    deletion switches off a reaction that carries flux in the μ0 solution: those
+    that leave the μP solution intact first (μP then stays), the others after them.
+    The gene with the smallest μ0/μP is taken. Returns the coupled report, or None.
+    """
+    current = set(deleted)
+    plateau = 0
+    (mu_p, flux_p), (mu_0, flux_0) = growth_pair(task, current)
+    if mu_p is None or mu_p + EPS < task.growth_lb:
+        return None
+    while not clock.expired():
+        if mu_0 is None or mu_0 < mu_p * (1 - 1e-6) - EPS:
+            report = task.check(current)
+            if report.coupled:
+                return report
+        options, n_safe = _margin_options(task, current, pool, flux_p, flux_0)
+        best = _best_margin_step(task, current, options, n_safe, mu_p, flux_p, clock)
+        gap = _ratio(mu_p, mu_0)
+        if best is None or best[0] > gap + 1e-9:
+            logger.debug("margin search %s: stuck at μ0/μP = %.4g after %d deletions "
+                         "(%d options)", task.target, gap, len(current), len(options))
+            return None
+        if best[0] >= gap - 1e-9:  # a plateau move: μ0/μP unchanged, its flux rerouted
+            plateau += 1
+            if plateau > MARGIN_PLATEAU:
+                logger.debug("margin search %s: plateau at μ0/μP = %.4g", task.target, gap)
+                return None
+        _gap, gene, mu_p, flux_p, mu_0, flux_0 = best
+        current.add(gene)
+        logger.debug("margin search %s: +%s, μP %.4g, μ0 %s", task.target, gene, mu_p, mu_0)
+    return None
+
+
+def close_routes(task: DesignTask, report: CouplingReport, pool: list[str], clock: Clock,
+                 max_checks: int | None = None) -> CouplingReport:
+    """Greedily delete genes that switch off routes bypassing production.
+
+    Starting from a design that grows (GR ≥ growth_lb) but lets production drop to
+    zero at maximal growth, take a minimal-production flux distribution at maximal
+    growth and try the genes of *pool* (in its order) whose deletion disables a
+    reaction that carries flux in it. A deletion is kept when the design is coupled
+    (returned at once) or still grows with a production route open; then the flux
+    distribution is recomputed. Stops when no gene helps, after *max_checks* checks,
+    or when *clock* runs out. Returns the last accepted report (coupled or not).
+    """
+    if report.coupled or report.growth_rate + EPS < task.growth_lb:
+        return report
+    current = set(report.deletions)
+    rules = task.checker.rules
+    rejected: set[str] = set()
+    checks = 0
+    while not clock.expired():
+        active = _active(min_production_flux(task, report))
+        disabled = rules.disabled(current)
+        options = [g for g in pool if g not in current and g not in rejected
+                   and rules.newly_disabled(current, disabled, g) & active]
+        # Few options: best improvement (highest PRmin, then lowest growth); many:
+        # first improvement in pool order.
+        best_trial, best_gene = None, None
+        for gene in options:
+            if clock.expired() or (max_checks is not None and checks >= max_checks):
+                break
+            checks += 1
+            trial = task.check(current | {gene})
+            if trial.coupled:
+                return trial
+            if (trial.growth_rate + EPS >= task.growth_lb
+                    and (trial.max_production + EPS >= task.production_lb
+                         or route_open(task, trial.deletions))):
+                key = (trial.min_production, -trial.growth_rate)
+                if best_trial is None or key > (best_trial.min_production,
+                                                -best_trial.growth_rate):
+                    best_trial, best_gene = trial, gene
+                if len(options) > BEST_IMPROVEMENT_OPTIONS:
+                    break
+            else:
+                rejected.add(gene)
+        if best_trial is None:
+            break
+        current.add(best_gene)
+        report = best_trial
+    return report

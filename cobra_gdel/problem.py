@@ -1,0 +1,161 @@
+"""One design task: the model, the target, the bounds and the tools every stage shares.
+
+A :class:`DesignTask` is made once per public call (:func:`cobra_gdel.search_deletions`,
+:func:`cobra_gdel.repair`, :func:`cobra_gdel.predict_deletions`, :func:`cobra_gdel.trim`)
+and handed to every stage, instead of the model, target, bounds, protected genes,
+checker, solvers and clock travelling as separate arguments.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from .coupling import (
+    GROWTH_LB,
+    PRODUCTION_LB,
+    CouplingChecker,
+    CouplingReport,
+    check_bound,
+    get_checker,
+    protected_genes,
+    resolve_target,
+)
+from .lp import available_solvers
+
+__all__ = ["Clock", "DesignTask", "default_milp_solver"]
+
+
+class Clock:
+    """Remaining time of an overall budget.
+
+    Parameters
+    ----------
+    limit : float, optional
+        Seconds; None is no limit.
+    parent : Clock, optional
+        A budget this one lives inside: :meth:`left` never exceeds the parent's.
+    """
+
+    def __init__(self, limit: float | None, parent: Clock | None = None) -> None:
+        if limit is not None:
+            limit = float(limit)
+            if math.isnan(limit) or limit <= 0:
+                raise ValueError(f"time_limit must be a positive number of seconds, got {limit}")
+        self.limit = limit
+        self.parent = parent
+        self.start = time.perf_counter()
+
+    def elapsed(self) -> float:
+        """Seconds since the clock started."""
+        return time.perf_counter() - self.start
+
+    def left(self) -> float:
+        """Seconds left (``inf`` without a limit)."""
+        own = math.inf if self.limit is None else self.limit - self.elapsed()
+        return own if self.parent is None else min(own, self.parent.left())
+
+    def expired(self) -> bool:
+        """Whether no time is left."""
+        return self.left() <= 0
+
+    def share(self, fraction: float, minimum: float = 0.0) -> Clock:
+        """A clock for a stage that may use *fraction* of the time left (at least *minimum*
+        seconds; unlimited when this clock is)."""
+        left = self.left()
+        if math.isinf(left):
+            return Clock(None, self)
+        return Clock(max(minimum, fraction * left, 1e-3), self)
+
+    def seconds(self, minimum: float = 0.0) -> float | None:
+        """The time left as a limit for a sub-call (None when unlimited), at least *minimum*."""
+        left = self.left()
+        return None if math.isinf(left) else max(minimum, left)
+
+
+def default_milp_solver(model, solver=None) -> str | None:
+    """The solver for the gDel_minRN MILP.
+
+    The caller's *solver* when given; otherwise HiGHS ("hybrid") when the model uses
+    GLPK and HiGHS is installed (GLPK solves the LPs well but rarely finds a
+    gDel_minRN incumbent in seconds), else the model's own solver (CPLEX, Gurobi,
+    HiGHS are kept).
+    """
+    if solver is not None:
+        return solver
+    if "glpk" in model.solver.interface.__name__ and "hybrid" in available_solvers():
+        return "hybrid"
+    return None
+
+
+@dataclass(frozen=True)
+class DesignTask:
+    """Everything the stages of a design share; made once by :meth:`create`.
+
+    Attributes
+    ----------
+    model : cobra.Model
+        The user's model (read, never changed).
+    target : str
+        The target metabolite id.
+    growth_lb, production_lb : float
+        Lower bounds of the coupling check.
+    protected : frozenset of str
+        Genes never deleted (the user's and the spontaneous pseudo-genes).
+    checker : CouplingChecker
+        The LP checks (on *solver*).
+    solver : str or None
+        The LP solver (None: the model's).
+    milp_solver : str or None
+        The MILP solver (see :func:`default_milp_solver`).
+    clock : Clock
+        The call's time budget.
+    """
+
+    model: object
+    target: str
+    growth_lb: float
+    production_lb: float
+    protected: frozenset
+    checker: CouplingChecker
+    solver: str | None
+    milp_solver: str | None
+    clock: Clock
+
+    @classmethod
+    def create(cls, model, target, *, growth_lb: float = GROWTH_LB,
+               production_lb: float = PRODUCTION_LB, protected: Iterable = (),
+               solver=None, time_limit: float | None = None) -> DesignTask:
+        """Validate the inputs and build the task.
+
+        Raises
+        ------
+        UnknownTargetError, UnknownGeneError, InfeasibleModelError, ValueError
+        """
+        clock = Clock(time_limit)
+        growth_lb = check_bound("growth_lb", growth_lb)
+        production_lb = check_bound("production_lb", production_lb)
+        name = resolve_target(model, target).id
+        checker = get_checker(model, solver=solver)
+        keep = protected_genes(model, protected)
+        return cls(model, name, growth_lb, production_lb, keep, checker, solver,
+                   default_milp_solver(model, solver), clock)
+
+    def with_clock(self, clock: Clock) -> DesignTask:
+        """The same task on another budget."""
+        return replace(self, clock=clock)
+
+    def check(self, deletions: Iterable, growth_lb: float | None = None,
+              production_lb: float | None = None) -> CouplingReport:
+        """The coupling check of *deletions* (at the task's bounds unless given)."""
+        return self.checker.check(self.target, deletions,
+                                  self.growth_lb if growth_lb is None else growth_lb,
+                                  self.production_lb if production_lb is None else production_lb)
+
+    def require_production_route(self) -> float:
+        """Maximal production of the wild type while growing (NoProductionRouteError if
+        it is below the production bound)."""
+        return self.checker.require_production_route(self.target, self.growth_lb,
+                                                     self.production_lb)
