@@ -20,14 +20,9 @@ __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-from .coupling import (  # noqa: E402
-    CouplingChecker,
-    CouplingReport,
-    check_coupling,
-    clear_cache,
-    production_reaction,
-    protected_genes,
-)
+from .coupling import CouplingChecker, check_coupling, clear_cache  # noqa: E402
+from .report import CouplingReport  # noqa: E402
+from .targets import production_reaction, protected_genes  # noqa: E402
 from .design import DeletionDesign, trim  # noqa: E402
 from .exceptions import (  # noqa: E402
     CheckpointError,

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from .coupling import EPS
 from .exceptions import InfeasibleModelError
 from .lp import FluxProblem
-from .problem import Clock, DesignTask
+from .problem import DesignTask
 
 logger = logging.getLogger(__name__)
 
@@ -32,27 +32,37 @@ __all__ = ["NO_DESIGN_REASON", "exit_reason", "flux_ranges", "growing", "route_o
 NO_DESIGN_REASON = "no deletion design can couple"
 
 
-def single_growth(checker, genes: Iterable[str], clock: Clock | None = None) -> dict[str, float]:
-    """Maximal growth of each single-gene deletion (cached on the checker, lazily).
-
-    Returns the whole cache. Genes left uncomputed when *clock* runs out are missing
-    from it (callers treat them as not essential, which is always safe).
-    """
+def single_growth(checker, genes: Iterable[str]) -> dict[str, float]:
+    """Maximal growth of each single-gene deletion (cached on the checker, computed
+    lazily on an LP of its own, so that the checker's LP solves the same sequence
+    whether or not these values were cached before). Returns the whole cache."""
     cache = checker.cache.setdefault("single_growth", {})
-    for gene in genes:
-        if gene not in cache:
-            if clock is not None and clock.expired():
-                break
-            if checker.rules.disabled((gene,)):
-                cache[gene] = checker.max_growth((gene,))
-            else:
-                cache[gene] = checker.wild_type_growth
+    todo = [g for g in genes if g not in cache]
+    if not todo:
+        return cache
+    lp = checker.cache.get("growth_lp")
+    if lp is None:
+        lp = checker.cache["growth_lp"] = FluxProblem(checker.data, checker.interface,
+                                                      time_limit=checker.lp.time_limit)
+    for gene in todo:
+        disabled = checker.rules.disabled((gene,))
+        if not disabled:
+            cache[gene] = checker.wild_type_growth
+            continue
+        for rid in disabled:
+            lp.set_bounds(rid, 0.0, 0.0)
+        try:
+            value = lp.solve(checker.growth_coefs, "max")
+        finally:
+            for rid in disabled:
+                lp.restore(rid)
+        cache[gene] = 0.0 if value is None else max(0.0, value)
     return cache
 
 
-def growing(task: DesignTask, genes: list[str], clock: Clock | None = None) -> list[str]:
+def growing(task: DesignTask, genes: list[str]) -> list[str]:
     """*genes* without the growth-essential ones (single deletion below ``growth_lb``)."""
-    growth = single_growth(task.checker, genes, clock)
+    growth = single_growth(task.checker, genes)
     return [g for g in genes if growth.get(g, math.inf) + EPS >= task.growth_lb]
 
 
@@ -63,24 +73,24 @@ def route_open(task: DesignTask, deletions) -> bool:
     return high + EPS >= task.production_lb  # False for NaN
 
 
-def flux_ranges(model, checker, growth_lb: float, clock: Clock | None = None,
+def flux_ranges(checker, growth_lb: float,
                 production: tuple[str, Mapping[str, float]] | None = None,
                 off: frozenset[str] = frozenset(),
                 only: frozenset[str] | None = None) -> dict[str, tuple[float, float]]:
-    """Reaction id → (min, max) flux with growth ≥ *growth_lb*.
+    """Reaction id → (min, max) net flux with growth ≥ *growth_lb*.
 
-    Flux variability on a private LP (bounds capped at ±1000), cached on the checker
-    per growth bound and auxiliary production reaction (not with closed reactions);
-    rounded outwards by 1e-6 (relative) against solver tolerance. *production* (id,
-    stoichiometry) is an auxiliary sink that is not in the model: it is added open,
-    because opening it can widen the ranges of other reactions (a dead-end pathway
-    of the wild type carries flux once its product can leave), so ranges of the
-    wild type alone would cut off feasible designs. Reactions in *off* are closed
-    (forced deletions), which only narrows the ranges of every solution that has
-    them closed. With *only*, just those reactions get ranges (the MILP's switched
-    reactions, the only ones with big-M constants); the rest keep their capped
-    bounds. When *clock* runs out, the remaining reactions keep their capped
-    bounds (valid, only looser) and the incomplete result is not cached.
+    Flux variability on a copy of the model's problem (extra constraints included)
+    with bounds capped at ±1000 (these ranges are big-M constants of the MILP, never
+    part of a verdict), cached on the checker per growth bound and auxiliary
+    production reaction (not with closed reactions); rounded outwards by 1e-6
+    (relative) against solver tolerance. *production* (id, stoichiometry) is an
+    auxiliary sink that is not in the model: it is added open, because opening it
+    can widen the ranges of other reactions (a dead-end pathway of the wild type
+    carries flux once its product can leave), so ranges of the wild type alone would
+    cut off feasible designs. Reactions in *off* are closed (forced deletions), which
+    only narrows the ranges of every solution that has them closed. With *only*,
+    just those reactions get ranges (the MILP's switched reactions, the only ones
+    with big-M constants); the rest keep their capped bounds.
     """
     key = (growth_lb, None if production is None else production[0], off, only)
     per_checker = checker.cache.setdefault("flux_ranges", {})
@@ -88,32 +98,30 @@ def flux_ranges(model, checker, growth_lb: float, clock: Clock | None = None,
     if ranges is not None:
         return ranges
     start = time.perf_counter()
-    lp = FluxProblem(model, checker.interface, time_limit=checker.lp.time_limit)
+    lp = FluxProblem(checker.data, checker.interface, time_limit=checker.lp.time_limit,
+                     cap=True)
     if production is not None:
         lp.add_reaction(production[0], production[1], 0.0, 1000.0)
     for rid in off:
         lp.set_bounds(rid, 0.0, 0.0)
-    lp.add_constraint("growth", checker.growth_coefs, lb=growth_lb, ub=None)
+    lp.add_constraint("growth", lp.objective_terms, lb=growth_lb, ub=None)
     ranges = {}
-    complete = True
     for rid, (lb, ub) in lp.current.items():
         if only is not None and rid not in only:
             ranges[rid] = (lb, ub)
             continue
-        if clock is not None and clock.expired():
-            complete = False
-            ranges[rid] = (lb, ub)
-            continue
-        low = lp.solve({rid: 1.0}, "min") if lb < 0 else lb
-        high = lp.solve({rid: 1.0}, "max") if ub > 0 else ub
+        terms = lp.terms({rid: 1.0})
+        low = lp.solve(terms, "min") if lb < 0 else lb
+        high = lp.solve(terms, "max") if ub > 0 else ub
         if low is None or high is None:
-            raise InfeasibleModelError(f"model {model.id!r} cannot grow at >= {growth_lb:g}"
+            raise InfeasibleModelError(f"model {checker.model_id!r} cannot grow at >= "
+                                       f"{growth_lb:g}"
                                        + (" with the forced deletions" if off else ""))
         ranges[rid] = (max(lb, _outward(low, -1.0)), min(ub, _outward(high, 1.0)))
-    if complete and not off:  # forced sets are one-off: caching them only grows memory
+    if not off:  # forced sets are one-off: caching them only grows memory
         per_checker[key] = ranges
-    logger.info("flux ranges of %s (%d reactions, %d closed) in %.2f s", model.id, len(ranges),
-                len(off), time.perf_counter() - start)
+    logger.info("flux ranges of %s (%d reactions, %d closed) in %.2f s", checker.model_id,
+                len(ranges), len(off), time.perf_counter() - start)
     return ranges
 
 
@@ -124,7 +132,7 @@ def _outward(value: float, direction: float) -> float:
     return value + direction * 1e-6 * max(1.0, abs(value))
 
 
-def _exit_lp(model, checker) -> FluxProblem:
+def _exit_lp(checker) -> FluxProblem:
     """The detour LP of :func:`uncontrolled_exit` (built once per checker).
 
     The detour is a direction added to a feasible flux: each reaction may move the
@@ -133,13 +141,19 @@ def _exit_lp(model, checker) -> FluxProblem:
     """
     lp = checker.cache.get("exit_lp")
     if lp is None:
-        lp = FluxProblem(model, checker.interface, time_limit=checker.lp.time_limit)
-        boundary = {r.id for r in model.boundary}
+        lp = FluxProblem(checker.data, checker.interface, time_limit=checker.lp.time_limit,
+                         structural=True)
+        boundary = _boundary(checker.data)
         for r, (lb, ub) in list(lp.bounds.items()):
             lp.bounds[r] = (0.0 if r in boundary else min(lb, 0.0), max(ub, 0.0))
             lp.restore(r)
         checker.cache["exit_lp"] = lp
     return lp
+
+
+def _boundary(data) -> set[str]:
+    """Reactions with a single metabolite (exchange, demand, sink): cobra's boundary."""
+    return {rid for rid, stoich in data.stoich.items() if len(stoich) == 1}
 
 
 def uncontrolled_exit(task: DesignTask, keep: frozenset[str]) -> list[str]:
@@ -152,26 +166,32 @@ def uncontrolled_exit(task: DesignTask, keep: frozenset[str]) -> list[str]:
     be consumed, every flux distribution can send its production of the target
     this way instead, at the same growth, so the minimal production at maximal
     growth is 0 for every design (while flux bounds leave room for the detour).
-    Returns the reactions of such an exit (empty: none). Cached on the checker per
-    target and kept set.
+    Returns the reactions of such an exit (empty: none). The proof needs a model of
+    stoichiometry and bounds alone: with extra constraints (an enzyme pool, say) the
+    detour may not be feasible, so none is claimed. Each solve starts from the
+    standard basis (the route is the same whatever was solved before); results are
+    cached on the checker per target and kept set.
     """
     checker, target = task.checker, task.target
+    if not checker.data.plain:
+        return []
     key = (target, keep)
     memo = checker.cache.setdefault("exits", {})
     if key in memo:
         return memo[key]
-    rid, _coefs = checker.production(target)
-    lp = _exit_lp(task.model, checker)
+    rid, _scale = checker.production(target)
+    lp = _exit_lp(checker)
     closed = set(checker.rules.disabled(checker.genes - keep)) | set(checker.growth_coefs)
     closed.add(rid)
     source = f"_cobra_gdel_source_{target}"
     if source not in lp.current:
         lp.add_reaction(source, {target: 1.0}, 0.0, 0.0)
     changed = {source: (0.0, 1.0)}
-    changed.update({r: (0.0, 0.0) for r in closed if r in lp.current})
+    changed.update({r: (0.0, 0.0) for r in sorted(closed) if r in lp.current})
     try:
         for r, (lb, ub) in changed.items():
             lp.set_bounds(r, lb, ub)
+        lp.reset_basis()
         value = lp.solve({source: 1.0}, "max")
         route = [] if value is None or value < 1e-6 else sorted(
             r for r, v in lp.fluxes().items() if abs(v) > 1e-9 and r != source)

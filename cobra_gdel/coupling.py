@@ -1,14 +1,17 @@
-"""Weak growth coupling: the production reaction and the two-LP check.
+"""Weak growth coupling: the two-LP check on the model's own solver problem.
 
 Definitions (see ``docs/concepts``): a deletion set ``D`` is applied through the
-GPR rules; ``GR`` is the maximal growth; with growth fixed at ``GR`` (less a tiny
-tolerance) the target's production is minimised (``PRmin``) and maximised
-(``PRmax``). ``D`` is weakly growth-coupled when ``GR >= growth_lb`` and
+GPR rules; ``GR`` is the maximal growth (the model's objective); with growth fixed at
+``GR`` (less a tiny tolerance) the target's production is minimised (``PRmin``) and
+maximised (``PRmax``). ``D`` is weakly growth-coupled when ``GR >= growth_lb`` and
 ``PRmin >= production_lb``.
 
-The check never edits the user's model: a :class:`CouplingChecker` builds its
-own LP from the model once and is cached per model and target, so repeated
-checks only change variable bounds.
+Every check is on the model as the user has it: every variable and constraint of
+its solver problem (enzyme pools, kcat constraints, hand-made constraints) and its
+own bounds (:mod:`cobra_gdel.modeldata`). The check never edits the model: a
+:class:`CouplingChecker` copies the problem once into its own LP, so repeated checks
+only change variable bounds. Checkers are cached per model, solver and thread
+(:func:`get_checker`): one thread's checks never touch another's LP.
 """
 
 from __future__ import annotations
@@ -17,237 +20,50 @@ import difflib
 import logging
 import math
 import operator
+import threading
+import time
 import weakref
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
 import pandas as pd
-from cobra import Metabolite, Reaction
-from cobra.util.context import get_context
-from cobra.util.solver import linear_reaction_coefficients
+from cobra import Metabolite
 
+from .exceptions import InfeasibleModelError, NoProductionRouteError, SolverError, UnknownGeneError
 from .gpr import RuleSet
 from .lp import DEFAULT_LP_TIME_LIMIT, FluxProblem, solver_interface
-from .views import ResultView
-from .exceptions import (
-    InfeasibleModelError,
-    NoProductionRouteError,
-    UnknownGeneError,
-    UnknownTargetError,
+from .modeldata import read_model
+from .report import CouplingReport, better_report
+from .targets import (
+    GROWTH_LB,
+    PRODUCTION_LB,
+    check_bound,
+    gene_id,
+    production_spec,
+    resolve_target,
 )
 
 logger = logging.getLogger(__name__)
 
-__all__ = [
-    "CouplingChecker",
-    "CouplingReport",
-    "better_report",
-    "check_bound",
-    "check_coupling",
-    "clear_cache",
-    "get_checker",
-    "production_reaction",
-    "production_spec",
-    "protected_genes",
-    "resolve_target",
-]
+__all__ = ["EPS", "GROWTH_TOLERANCE", "CouplingChecker", "check_coupling", "clear_cache",
+           "get_checker"]
 
-#: Default lower bounds (the thresholds the bundled strategies were computed with).
-GROWTH_LB = 0.001
-PRODUCTION_LB = 0.001
 #: Growth is fixed this far (relative, at least absolute 1e-9) below its maximum.
 GROWTH_TOLERANCE = 1e-6
 #: Slack on the final comparisons against the lower bounds.
 EPS = 1e-9
 
 
-# -- targets ------------------------------------------------------------------------------
-def resolve_target(model, target) -> Metabolite:
-    """Return the model's metabolite for *target* (an id or a Metabolite).
-
-    Raises
-    ------
-    UnknownTargetError
-        With the closest metabolite ids when *target* is not in the model.
-    """
-    if isinstance(target, Metabolite):
-        target = target.id
-    if not isinstance(target, str):
-        raise TypeError(f"target must be a metabolite id or Metabolite, not {type(target).__name__}")
-    try:
-        return model.metabolites.get_by_id(target)
-    except KeyError:
-        pass
-    hint = ""
-    if target in model.reactions:
-        mets = [m.id for m in model.reactions.get_by_id(target).metabolites]
-        hint = f" {target!r} is a reaction; pass one of its metabolites: {mets}."
-    else:
-        close = difflib.get_close_matches(target, [m.id for m in model.metabolites], n=5, cutoff=0.6)
-        if close:
-            hint = f" Did you mean {', '.join(map(repr, close))}?"
-    raise UnknownTargetError(f"metabolite {target!r} is not in model {model.id!r}.{hint}")
-
-
-def production_spec(model, metabolite: Metabolite) -> tuple[str, dict[str, float], bool]:
-    """(reaction id, stoichiometry, auxiliary?) of the target's production reaction."""
-    for prefix in ("EX_", "DM_"):
-        rid = prefix + metabolite.id
-        if rid in model.reactions:
-            reaction = model.reactions.get_by_id(rid)
-            stoich = {m.id: c for m, c in reaction.metabolites.items()}
-            if stoich.get(metabolite.id, 0) < 0:
-                return rid, stoich, False
-            logger.warning("%s does not consume %s; not used as its production reaction.",
-                           rid, metabolite.id)
-    return "DM_" + metabolite.id, {metabolite.id: -1.0}, True
-
-
-def production_reaction(model, target) -> Reaction:
-    """The reaction whose flux is the target's production.
-
-    ``EX_<met>`` if the model has it, else ``DM_<met>``, else a new irreversible
-    sink ``DM_<met>`` (``<met> -->``, bounds 0 to 1000). The new sink is added to
-    the model only inside a ``with model:`` block (and removed when it ends);
-    outside one it is returned unattached and the model is left unchanged.
-
-    Parameters
-    ----------
-    model : cobra.Model
-        The model.
-    target : str or cobra.Metabolite
-        The target metabolite.
-
-    Returns
-    -------
-    cobra.Reaction
-    """
-    metabolite = resolve_target(model, target)
-    rid, _stoich, auxiliary = production_spec(model, metabolite)
-    if not auxiliary:
-        return model.reactions.get_by_id(rid)
-    reaction = Reaction(rid, name=f"cobra_gdel auxiliary sink of {metabolite.id}",
-                        lower_bound=0.0, upper_bound=1000.0)
-    reaction.add_metabolites({metabolite: -1.0})
-    if get_context(model) is not None:
-        model.add_reactions([reaction])
-    return reaction
-
-
-def protected_genes(model, protected: Iterable = ()) -> frozenset[str]:
-    """Genes that are never part of a returned design.
-
-    Spontaneous pseudo-genes (BiGG's ``s0001``, or a gene whose name or
-    annotation says "spontaneous") and the genes the user lists.
-    """
-    out = {_gene_id(g) for g in protected}
-    unknown = sorted(g for g in out if g not in model.genes)
-    if unknown:
-        raise UnknownGeneError(f"protected genes not in model {model.id!r}: {unknown}")
-    for gene in model.genes:
-        text = f"{gene.name} {gene.annotation}".lower()
-        if gene.id.lower() == "s0001" or "spontaneous" in text:
-            out.add(gene.id)
-    return frozenset(out)
-
-
-def _gene_id(gene) -> str:
-    return gene if isinstance(gene, str) else gene.id
-
-
-def check_bound(name: str, value) -> float:
-    """*value* as a finite float >= 0 (ValueError naming *name* otherwise)."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if math.isnan(value) or value < 0 or math.isinf(value):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return value
-
-
-# -- report -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CouplingReport(ResultView):
-    """Outcome of one weak growth-coupling check.
-
-    Attributes
-    ----------
-    target, production_reaction : str
-        Metabolite id and the id of the reaction whose flux is its production.
-    deletions : frozenset of str
-        The deleted genes.
-    coupled : bool
-        ``growth_rate >= growth_lb`` and ``min_production >= production_lb``.
-    growth_rate : float
-        Maximal growth with the deletions (0 if no flux distribution is feasible).
-    min_production, max_production : float
-        Production range with growth fixed at ``growth_rate`` (NaN when infeasible).
-    disabled_reactions : frozenset of str
-        Reactions whose GPR rule is false once the deleted genes are false.
-    growth_lb, production_lb : float
-        The thresholds used.
-    reason : str
-        Why the set is not coupled ("" when it is).
-    gene_reactions : mapping
-        Gene id -> the reactions in its GPR rules (for :meth:`to_frame`).
-    """
-
-    target: str
-    production_reaction: str
-    deletions: frozenset = field(repr=False)
-    coupled: bool
-    growth_rate: float
-    min_production: float
-    max_production: float
-    disabled_reactions: frozenset = field(repr=False)
-    growth_lb: float = GROWTH_LB
-    production_lb: float = PRODUCTION_LB
-    reason: str = ""
-
-    gene_reactions: Mapping = field(default_factory=dict, compare=False, repr=False)
-
-    def summary(self) -> pd.Series:
-        """The check's headline numbers as a Series."""
-        return pd.Series({
-            "target": self.target, "production_reaction": self.production_reaction,
-            "coupled": self.coupled, "n_deletions": len(self.deletions),
-            "growth_rate": self.growth_rate, "min_production": self.min_production,
-            "max_production": self.max_production,
-            "n_disabled_reactions": len(self.disabled_reactions), "reason": self.reason,
-        }, name=self.target)
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per deleted gene: the reactions its deletion helps to disable."""
-        genes = sorted(self.deletions)
-        disables = [", ".join(sorted(set(self.gene_reactions.get(g, ())) & self.disabled_reactions))
-                    for g in genes]
-        return pd.DataFrame({"deleted": [True] * len(genes), "disabled_reactions": disables},
-                            index=pd.Index(genes, name="gene"))
-
-    def to_dict(self) -> dict:
-        """JSON-ready dictionary (the command line's ``check --json``)."""
-        out = {k: (v.item() if hasattr(v, "item") else v) for k, v in self.summary().items()}
-        out["deletions"] = sorted(self.deletions)
-        out["growth_lb"], out["production_lb"] = self.growth_lb, self.production_lb
-        return out
-
-    def _title(self) -> str:
-        return (f"CouplingReport for {self.target} ({self.production_reaction}): "
-                + ("COUPLED" if self.coupled else "NOT coupled"))
-
-
 # -- checker ------------------------------------------------------------------------------
 class CouplingChecker:
     """Reusable weak growth-coupling checks on one model, for any target.
 
-    Builds its own LP from *model* once (one variable per reaction, bounds capped
-    at ±1000); each check changes only the bounds of reactions whose disabled
-    state differs from the previous check, and an auxiliary sink is added to the
-    LP (closed unless its target is being checked) the first time a target
-    without an ``EX_``/``DM_`` reaction is seen. The model itself is never
-    modified; edits made to it later are not seen by this object (use
-    :func:`get_checker`, which notices them).
+    Copies the model's solver problem once (:class:`~cobra_gdel.lp.FluxProblem`); each
+    check changes only the bounds of reactions whose disabled state differs from the
+    previous check, and an auxiliary sink is added to the LP (closed unless its target
+    is being checked) the first time a target without an ``EX_``/``DM_`` reaction is
+    seen. The model itself is never modified; edits made to it later are not seen by
+    this object (use :func:`get_checker`, which notices them). Not thread-safe: use
+    one per thread (as :func:`get_checker` does).
 
     Parameters
     ----------
@@ -259,25 +75,38 @@ class CouplingChecker:
     time_limit : float
         Wall-clock limit of each LP solve, seconds.
 
+    Attributes
+    ----------
+    data : ModelData
+        The model's solver problem as read at construction.
+    growth_coefs : dict
+        The model's objective as LP columns.
+    cache : dict
+        Analyses derived from this checker's model (flux ranges, single-deletion
+        growth, exit routes), filled by :mod:`cobra_gdel.analysis`.
+
     Raises
     ------
     InfeasibleModelError
         If the model without deletions is infeasible or cannot grow.
+    UnsupportedModelError
+        If its solver problem is not linear (see :func:`cobra_gdel.modeldata.read_model`).
     """
 
     def __init__(self, model, *, solver=None, time_limit: float = DEFAULT_LP_TIME_LIMIT) -> None:
         self.model_id = model.id
         self._model = weakref.ref(model)
-        self.growth_coefs = {r.id: float(c) for r, c in linear_reaction_coefficients(model).items()}
-        if not self.growth_coefs:
-            raise InfeasibleModelError(f"model {model.id!r} has no (linear) growth objective")
+        self.data = read_model(model)
         self.genes = frozenset(g.id for g in model.genes)
         self.rules = RuleSet(model)
         self.interface = solver_interface(model, solver)
-        self.lp = FluxProblem(model, self.interface, time_limit=time_limit)
+        self.lp = FluxProblem(self.data, self.interface, time_limit=time_limit)
+        self.growth_coefs = self.lp.objective_terms
+        if not self.growth_coefs:
+            raise InfeasibleModelError(f"model {model.id!r} has no growth objective")
         self.lp.add_constraint("growth_fix", self.growth_coefs, lb=None, ub=None)
         self._disabled: frozenset[str] = frozenset()
-        self._targets: dict[str, tuple[str, dict[str, float]]] = {}
+        self._targets: dict[str, tuple[str, float]] = {}
         self._sinks: set[str] = set()
         self._open_sink: str | None = None
         wild = self.lp.solve(self.growth_coefs, "max")
@@ -285,28 +114,35 @@ class CouplingChecker:
             raise InfeasibleModelError(
                 f"model {model.id!r} is infeasible without any deletion (check its bounds "
                 "and medium)")
+        if math.isinf(wild):
+            raise InfeasibleModelError(f"model {model.id!r} has unbounded growth: bound its "
+                                       "uptake reactions")
         if wild <= EPS:
             raise InfeasibleModelError(f"model {model.id!r} cannot grow without any deletion")
         self.wild_type_growth = wild
-        #: Analyses derived from this checker's model (flux ranges, single-deletion
-        #: growth, exit routes), filled by :mod:`cobra_gdel.analysis`.
         self.cache: dict = {}
 
+    @property
+    def model(self):
+        """The checker's model (ReferenceError once it no longer exists)."""
+        model = self._model()
+        if model is None:
+            raise ReferenceError("the model of this checker no longer exists")
+        return model
+
     # -- targets and genes --------------------------------------------------------------
-    def production(self, target) -> tuple[str, dict[str, float]]:
-        """(production reaction id, objective coefficients) of *target*; opens its sink."""
+    def production(self, target) -> tuple[str, float]:
+        """(production reaction id, scale): production = scale × the reaction's net flux.
+        Opens the target's auxiliary sink (closing any other)."""
         key = target.id if isinstance(target, Metabolite) else target
         spec = self._targets.get(key)
         if spec is None:
-            model = self._model()
-            if model is None:
-                raise ReferenceError("the model of this checker no longer exists")
-            metabolite = resolve_target(model, target)
-            rid, stoich, auxiliary = production_spec(model, metabolite)
+            metabolite = resolve_target(self.model, target)
+            rid, stoich, auxiliary = production_spec(self.model, metabolite)
             if auxiliary:
                 self.lp.add_reaction(rid, stoich, 0.0, 0.0)
                 self._sinks.add(rid)
-            spec = self._targets[key] = (rid, {rid: -stoich[metabolite.id]})
+            spec = self._targets[key] = (rid, -stoich[metabolite.id])
         rid = spec[0]
         if rid in self._sinks and self._open_sink != rid:
             if self._open_sink is not None:
@@ -318,11 +154,16 @@ class CouplingChecker:
             self._open_sink = None
         return spec
 
+    def production_terms(self, target) -> dict[str, float]:
+        """The target's production as LP columns (opens its sink, see :meth:`production`)."""
+        rid, scale = self.production(target)
+        return self.lp.terms({rid: scale})
+
     def validate_genes(self, deletions: Iterable) -> frozenset[str]:
         """Gene ids of *deletions* (ids or Gene objects); unknown ids raise UnknownGeneError."""
         if isinstance(deletions, str):
             deletions = [deletions]
-        ids = frozenset(_gene_id(g) for g in deletions)
+        ids = frozenset(gene_id(g) for g in deletions)
         unknown = sorted(ids - self.genes)
         if unknown:
             close = {g: difflib.get_close_matches(g, self.genes, n=2) for g in unknown[:5]}
@@ -340,6 +181,11 @@ class CouplingChecker:
             self.lp.set_bounds(rid, 0.0, 0.0)
         self._disabled = disabled
 
+    def reset(self) -> None:
+        """Start the next solve from the standard basis: a design task calls this first,
+        so its LPs follow the same path whatever this checker solved before."""
+        self.lp.reset_basis()
+
     # -- LPs ----------------------------------------------------------------------------
     def max_growth(self, deletions: Iterable = ()) -> float:
         """Maximal growth with *deletions* applied (0 when infeasible)."""
@@ -353,12 +199,12 @@ class CouplingChecker:
 
         NaN when no flux distribution satisfies the growth bound.
         """
-        _rid, coefs = self.production(target)
+        terms = self.production_terms(target)
         self.apply(self.rules.disabled(self.validate_genes(deletions)))
-        return self._production_range(coefs, growth_lb)
+        return self._production_range(terms, growth_lb)
 
-    def _production_range(self, coefs, growth_lb: float,
-                          after_growth: bool = False) -> tuple[float, float]:
+    def _production_range(self, terms, growth_lb: float, after_growth: bool = False,
+                          deadline: float | None = None) -> tuple[float, float]:
         """(min, max) production with growth ≥ *growth_lb* on the current bounds.
 
         *after_growth*: the last solve maximised growth on these same bounds and
@@ -368,14 +214,13 @@ class CouplingChecker:
         """
         self.lp.set_constraint_bounds("growth_fix", growth_lb, None)
         try:
-            low = self.lp.solve(coefs, "min", primal=after_growth)
-            high = (self.lp.solve(coefs, "max", primal=after_growth) if low is not None
-                    else None)
+            low = self.lp.solve(terms, "min", primal=after_growth, seconds=_left(deadline))
+            high = (self.lp.solve(terms, "max", primal=after_growth, seconds=_left(deadline))
+                    if low is not None else None)
         finally:
             self.lp.set_constraint_bounds("growth_fix", None, None)
         nan = float("nan")
         return (nan, nan) if low is None or high is None else (low, high)
-
     def production_envelope(self, target, deletions: Iterable = (),
                             points: int = 20) -> pd.DataFrame:
         """Production range at fixed growth rates, from 0 to the maximal growth.
@@ -397,7 +242,7 @@ class CouplingChecker:
         """
         if points < 2:
             raise ValueError("points must be >= 2")
-        _rid, coefs = self.production(target)
+        terms = self.production_terms(target)
         self.apply(self.rules.disabled(self.validate_genes(deletions)))
         top = self.lp.solve(self.growth_coefs, "max")
         rows = []
@@ -405,8 +250,8 @@ class CouplingChecker:
             for growth in [max(0.0, top) * i / (points - 1) for i in range(points)]:
                 self.lp.set_constraint_bounds("growth_fix", growth, growth)
                 try:
-                    low = self.lp.solve(coefs, "min")
-                    high = self.lp.solve(coefs, "max") if low is not None else None
+                    low = self.lp.solve(terms, "min")
+                    high = self.lp.solve(terms, "max") if low is not None else None
                 finally:
                     self.lp.set_constraint_bounds("growth_fix", None, None)
                 if low is not None and high is not None:
@@ -422,7 +267,7 @@ class CouplingChecker:
         NoProductionRouteError
             If it is below *production_lb*: no deletion set can couple the target.
         """
-        rid, _coefs = self.production(target)
+        rid, _scale = self.production(target)
         _low, high = self.production_range(target, (), growth_lb)
         if not high >= production_lb:  # also NaN
             name = target.id if isinstance(target, Metabolite) else target
@@ -433,23 +278,27 @@ class CouplingChecker:
         return high
 
     def check(self, target, deletions: Iterable = (), growth_lb: float = GROWTH_LB,
-              production_lb: float = PRODUCTION_LB) -> CouplingReport:
+              production_lb: float = PRODUCTION_LB, *,
+              deadline: float | None = None) -> CouplingReport:
         """Weak growth-coupling check of *deletions* for *target* (see the module docstring).
 
         The LPs warm-start from the previous check's basis (GLPK: dual simplex on a
         fresh factorisation). An inconsistent outcome (production infeasible at the
-        growth just found) is solved again from a fresh basis, then a fresh problem.
+        growth just found) is solved again from a fresh basis, then a fresh problem;
+        if it stays so, :class:`~cobra_gdel.exceptions.SolverError` is raised: a
+        verdict is only ever given on optimal solves. *deadline*
+        (``time.perf_counter()`` seconds) limits every solve of the check.
         """
         growth_lb = check_bound("growth_lb", growth_lb)
         production_lb = check_bound("production_lb", production_lb)
-        rid, coefs = self.production(target)
+        rid, _scale = self.production(target)
+        terms = self.production_terms(target)
         name = target.id if isinstance(target, Metabolite) else target
         deleted = self.validate_genes(deletions)
         disabled = self.rules.disabled(deleted)
         self.apply(disabled)
-        values = self._evaluate(coefs)
-        reason = _verdict(*values, growth_lb, production_lb)
-        growth, low, high = values
+        growth, low, high = self._evaluate(terms, deadline)
+        reason = _verdict(growth, low, high, growth_lb, production_lb)
         rules = self.rules.gene_reactions
         if math.isnan(growth):
             return CouplingReport(name, rid, deleted, False, 0.0, low, high, disabled, growth_lb,
@@ -457,8 +306,9 @@ class CouplingChecker:
         return CouplingReport(name, rid, deleted, not reason, float(growth), float(low),
                               float(high), disabled, growth_lb, production_lb, reason, rules)
 
-    def _evaluate(self, coefs) -> tuple[float, float, float]:
-        """(max growth, min and max production at that growth); NaN where infeasible."""
+    def _evaluate(self, terms, deadline: float | None) -> tuple[float, float, float]:
+        """(max growth, min and max production at that growth); all NaN when no flux
+        distribution is feasible."""
         nan = float("nan")
         for attempt in range(3):
             if attempt == 1:
@@ -467,17 +317,25 @@ class CouplingChecker:
             elif attempt == 2:
                 logger.warning("production infeasible at the maximal growth; fresh problem")
                 self.lp.rebuild()
-            growth = self.lp.solve(self.growth_coefs, "max")
+            growth = self.lp.solve(self.growth_coefs, "max", seconds=_left(deadline))
             if growth is None:
                 return nan, nan, nan
             # Solver noise around zero (GLPK's tolerances; the warm-start basis decides
             # whether a blocked network reports 0 or 6e-14) is reported as 0.
             growth = growth if growth > EPS else 0.0
             low, high = self._production_range(
-                coefs, growth - max(EPS, GROWTH_TOLERANCE * growth), after_growth=True)
+                terms, growth - max(EPS, GROWTH_TOLERANCE * growth), after_growth=True,
+                deadline=deadline)
             if not math.isnan(low):
-                break
-        return growth, low, high
+                return growth, low, high
+        raise SolverError(
+            f"production of the target is infeasible at the maximal growth {growth:.6g} that "
+            f"the same LP ({self.interface.__name__}) just found, even on a fresh problem: a "
+            "numerical failure, not a verdict")
+
+
+def _left(deadline: float | None) -> float | None:
+    return None if deadline is None else deadline - time.perf_counter()
 
 
 def _verdict(growth: float, low: float, high: float, growth_lb: float,
@@ -493,25 +351,20 @@ def _verdict(growth: float, low: float, high: float, growth_lb: float,
     return ""
 
 
-def better_report(a: CouplingReport | None, b: CouplingReport) -> bool:
-    """Whether report *b* is a better attempt than *a*: coupled first, then growth
-    above its bound, then the higher minimal production (ties keep *a*)."""
-    if a is None:
-        return True
-
-    def key(r: CouplingReport) -> tuple:
-        low = r.min_production if not math.isnan(r.min_production) else -math.inf
-        return (r.coupled, r.growth_rate + 1e-9 >= r.growth_lb, low)
-
-    return key(b) > key(a)
-
-
 # -- cache and the public function ---------------------------------------------------------
+#: model (weakly) → {(thread id, solver, time limit): (fingerprint, checker)}.
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_CACHE_LOCK = threading.Lock()
+
+_BOUNDS = operator.attrgetter("_lower_bound", "_upper_bound")
+_GPR = operator.attrgetter("_gpr")
+_STOICH = operator.attrgetter("_metabolites")
 
 
 def _fingerprint(model, solver) -> tuple:
-    """Cheap summary of what a checker depends on; a change triggers a rebuild."""
+    """Cheap summary of what a checker depends on; a change triggers a rebuild: the
+    reactions' bounds, rules and stoichiometry size, the metabolites and genes, the
+    objective, the solver problem's size and the bounds of its extra constraints."""
     reactions = model.reactions
     try:  # cobra's private fields: ~10x faster than the public properties
         bounds = tuple(map(_BOUNDS, reactions))
@@ -521,13 +374,20 @@ def _fingerprint(model, solver) -> tuple:
         bounds = tuple(r.bounds for r in reactions)
         rules = tuple(id(r.gpr) for r in reactions)
         entries = sum(len(r.metabolites) for r in reactions)
+    solver_problem = model.solver
     return (bounds, rules, entries, len(model.metabolites), len(model.genes),
-            _objective_signature(model), solver_interface(model, solver).__name__)
+            _objective_signature(model), solver_interface(model, solver).__name__,
+            len(solver_problem.variables), len(solver_problem.constraints))
 
 
-_BOUNDS = operator.attrgetter("_lower_bound", "_upper_bound")
-_GPR = operator.attrgetter("_gpr")
-_STOICH = operator.attrgetter("_metabolites")
+def _extra_signature(model, checker: CouplingChecker) -> tuple:
+    """Bounds of the extra constraints and variables the checker copied, as they are now."""
+    constraints, variables = model.solver.constraints, model.solver.variables
+    rows = tuple((constraints[n].lb, constraints[n].ub) if n in constraints else None
+                 for n, _c, _l, _u in checker.data.extra_rows)
+    columns = tuple((variables[n].lb, variables[n].ub) if n in variables else None
+                    for n in checker.data.extra_variables)
+    return rows + columns
 
 
 def _objective_signature(model) -> tuple:
@@ -538,35 +398,43 @@ def _objective_signature(model) -> tuple:
 
 def get_checker(model, *, solver=None,
                 time_limit: float = DEFAULT_LP_TIME_LIMIT) -> CouplingChecker:
-    """A cached :class:`CouplingChecker` for *model*.
+    """A cached :class:`CouplingChecker` for *model*, private to the calling thread.
 
-    The cache holds the model weakly and builds a new checker when the model's
-    bounds, rules, stoichiometry size, objective or solver have changed.
+    The cache holds the model weakly, keeps one checker per thread (checkers are
+    stateful LPs: two threads never share one) and builds a new checker when the
+    model's bounds, rules, stoichiometry size, objective, solver problem size, the
+    bounds of its extra constraints or the solver have changed.
     """
-    per_model = _CACHE.setdefault(model, {})
-    key = (solver_interface(model, solver).__name__, time_limit)
+    key = (threading.get_ident(), solver_interface(model, solver).__name__, time_limit)
     fingerprint = _fingerprint(model, solver)
-    cached = per_model.get(key)
-    if cached is not None and cached[0] == fingerprint:
+    with _CACHE_LOCK:
+        cached = _CACHE.setdefault(model, {}).get(key)
+    if (cached is not None and cached[0] == fingerprint
+            and cached[2] == _extra_signature(model, cached[1])):
         return cached[1]
     checker = CouplingChecker(model, solver=solver, time_limit=time_limit)
-    per_model[key] = (fingerprint, checker)
+    with _CACHE_LOCK:
+        _CACHE.setdefault(model, {})[key] = (fingerprint, checker,
+                                             _extra_signature(model, checker))
     return checker
 
 
 def clear_cache() -> None:
     """Forget every cached checker (they are rebuilt on the next call)."""
-    _CACHE.clear()
+    with _CACHE_LOCK:
+        _CACHE.clear()
 
 
 def check_coupling(model, target, deletions: Iterable = (), growth_lb: float = GROWTH_LB,
-                   production_lb: float = PRODUCTION_LB, *, solver=None) -> CouplingReport:
+                   production_lb: float = PRODUCTION_LB, *, solver=None,
+                   time_limit: float | None = None) -> CouplingReport:
     """Check whether deleting *deletions* weakly couples *target* to growth.
 
     Parameters
     ----------
     model : cobra.Model
-        The model; it is not modified.
+        The model; it is not modified. Every variable and constraint of its solver
+        problem and its own bounds are part of the check.
     target : str or cobra.Metabolite
         The target metabolite.
     deletions : iterable of str or cobra.Gene
@@ -575,6 +443,10 @@ def check_coupling(model, target, deletions: Iterable = (), growth_lb: float = G
         Lower bounds on growth and on minimal production at maximal growth.
     solver : str, optional
         optlang solver name; default: the model's.
+    time_limit : float, optional
+        Seconds for the whole call (the checker's first build excluded); a check that
+        cannot finish in time raises :class:`~cobra_gdel.exceptions.SolverError`.
+        None: no limit beyond each LP's own.
 
     Returns
     -------
@@ -582,7 +454,8 @@ def check_coupling(model, target, deletions: Iterable = (), growth_lb: float = G
 
     Raises
     ------
-    UnknownTargetError, UnknownGeneError, InfeasibleModelError, ValueError, SolverError
+    UnknownTargetError, UnknownGeneError, InfeasibleModelError, UnsupportedModelError,
+    ValueError, SolverError
 
     Examples
     --------
@@ -593,6 +466,9 @@ def check_coupling(model, target, deletions: Iterable = (), growth_lb: float = G
     """
     growth_lb = check_bound("growth_lb", growth_lb)
     production_lb = check_bound("production_lb", production_lb)
+    if time_limit is not None and not float(time_limit) > 0:
+        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit}")
     resolve_target(model, target)
     checker = get_checker(model, solver=solver)
-    return checker.check(target, deletions, growth_lb, production_lb)
+    deadline = None if time_limit is None else time.perf_counter() + float(time_limit)
+    return checker.check(target, deletions, growth_lb, production_lb, deadline=deadline)

@@ -18,8 +18,10 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from .coupling import GROWTH_LB, PRODUCTION_LB, CouplingReport, check_coupling
-from .problem import Clock, DesignTask
+from .coupling import check_coupling
+from .report import CouplingReport
+from .targets import GROWTH_LB, PRODUCTION_LB
+from .problem import DesignTask
 from .trim import prune, trim_deletions
 from .views import ResultView
 
@@ -58,6 +60,10 @@ class DeletionDesign(ResultView):
         Seconds spent per stage.
     reason : str
         Why the design is not coupled ("" when it is, unless a limit cut it short).
+    cut_short : tuple of str
+        The stages that the time limit stopped before their own (work) limits; empty
+        when every stage ran to its end, and then the same call gives the same design
+        on any machine and under any load.
     model_id : str
         Id of the model the design was made for.
     """
@@ -68,6 +74,7 @@ class DeletionDesign(ResultView):
     probabilities: pd.Series | None = field(default=None, compare=False, repr=False)
     timings: Mapping[str, float] = field(default_factory=dict, compare=False, repr=False)
     reason: str = ""
+    cut_short: tuple = field(default=(), compare=False)
     model_id: str = ""
     _model: object = field(default=None, compare=False, repr=False)
 
@@ -104,14 +111,16 @@ class DeletionDesign(ResultView):
     def from_report(cls, report: CouplingReport, method: str, *, model=None,
                     probabilities: pd.Series | None = None,
                     timings: Mapping[str, float] | None = None,
-                    reason: str | None = None, status: str | None = None) -> DeletionDesign:
-        """Build a design around a :class:`~cobra_gdel.coupling.CouplingReport`."""
+                    reason: str | None = None, status: str | None = None,
+                    cut_short: tuple = ()) -> DeletionDesign:
+        """Build a design around a :class:`~cobra_gdel.report.CouplingReport`."""
         if status is None:
             status = COUPLED if report.coupled else NOT_COUPLED
         return cls(report=report, method=method, status=status, probabilities=probabilities,
                    timings=dict(timings or {}),
                    reason=report.reason if reason is None else reason,
-                   model_id=getattr(model, "id", "") or "", _model=model)
+                   cut_short=tuple(cut_short), model_id=getattr(model, "id", "") or "",
+                   _model=model)
 
     def _require_model(self, model):
         model = model if model is not None else self._model
@@ -207,6 +216,7 @@ class DeletionDesign(ResultView):
             "growth_rate": self.growth_rate, "min_production": self.min_production,
             "max_production": self.max_production, "method": self.method,
             "seconds": sum(self.timings.values()), "reason": self.reason,
+            "cut_short": ", ".join(self.cut_short),
         }, name=self.target)
 
     def to_dict(self) -> dict:
@@ -226,6 +236,7 @@ class DeletionDesign(ResultView):
         lines = [
             ("status", self.status + (f" ({self.reason})" if self.reason else "")),
             ("method", self.method),
+            *([("cut short", ", ".join(self.cut_short))] if self.cut_short else []),
             (f"deletions ({len(self.deletions)})", ", ".join(sorted(self.deletions)) or "-"),
             ("growth rate", f"{self.growth_rate:.6g}"),
             ("min production", f"{self.min_production:.6g}"),
@@ -258,8 +269,7 @@ def finish(task: DesignTask, report: CouplingReport, method: str, *,
     note = None
     if minimize and report.coupled:
         start = time.perf_counter()
-        trimmed = trim_deletions(task.with_clock(Clock(task.clock.seconds(minimum=0.1))),
-                                 report.deletions)
+        trimmed = trim_deletions(task, report.deletions)
         timings["trim"] = timings.get("trim", 0.0) + time.perf_counter() - start
         report, method = trimmed.report, f"{method}+trim"
         note = None if trimmed.complete else TRIM_INCOMPLETE
@@ -267,7 +277,8 @@ def finish(task: DesignTask, report: CouplingReport, method: str, *,
         reason = note or ""
     return DeletionDesign.from_report(report, method, model=task.model,
                                       probabilities=probabilities, timings=timings,
-                                      reason=reason, status=status)
+                                      reason=reason, status=status,
+                                      cut_short=tuple(task.clock.root.cuts))
 
 
 def trim(model, target, deletions: Iterable, *, growth_lb: float = GROWTH_LB,
@@ -313,5 +324,6 @@ def trim(model, target, deletions: Iterable, *, growth_lb: float = GROWTH_LB,
     trimmed = trim_deletions(task, deletions)
     return DeletionDesign.from_report(
         trimmed.report, "trim", model=model, timings={"trim": time.perf_counter() - start},
-        reason="" if trimmed.complete or not trimmed.report.coupled else TRIM_INCOMPLETE)
+        reason="" if trimmed.complete or not trimmed.report.coupled else TRIM_INCOMPLETE,
+        cut_short=tuple(task.clock.root.cuts))
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 
 from .analysis import route_open
-from .coupling import EPS, GROWTH_TOLERANCE, CouplingReport
+from .coupling import EPS, GROWTH_TOLERANCE
+from .report import CouplingReport
 from .problem import Clock, DesignTask
 
 logger = logging.getLogger(__name__)
@@ -45,13 +46,13 @@ def min_production_flux(task: DesignTask, report: CouplingReport) -> dict[str, f
     when infeasible). Uses the checker's LP with the report's deletions applied; the
     growth bound is reset afterwards."""
     checker = task.checker
-    _rid, coefs = checker.production(task.target)
+    terms = checker.production_terms(task.target)
     checker.apply(report.disabled_reactions)
     growth = report.growth_rate
     lp = checker.lp
     lp.set_constraint_bounds("growth_fix", growth - max(EPS, GROWTH_TOLERANCE * growth), None)
     try:
-        value = lp.solve(coefs, "min")
+        value = lp.solve(terms, "min")
         return {} if value is None else lp.fluxes()
     finally:
         lp.set_constraint_bounds("growth_fix", None, None)
@@ -62,11 +63,11 @@ def growth_pair(task: DesignTask, deleted, sides: tuple[bool, bool] = (True, Tru
     with production ≤ it, each with its flux distribution ((None, None) where
     infeasible or where *sides* leaves it out)."""
     checker = task.checker
-    rid, coefs = checker.production(task.target)
+    rid, scale = checker.production(task.target)
     checker.apply(checker.rules.disabled(deleted))
     lp = checker.lp
     lb, ub = lp.current[rid]
-    bound = task.production_lb / coefs[rid]
+    bound = task.production_lb / scale
     result = []
     try:
         for wanted, (low, high) in zip(sides, ((max(lb, bound), ub), (lb, min(ub, bound)))):

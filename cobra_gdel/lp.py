@@ -1,8 +1,10 @@
-"""A private optlang LP of a cobra model: one variable per reaction.
+"""A private optlang LP copy of a model's solver problem.
 
-cobra_gdel never edits the user's model to test a design. It builds its own
-problem from the model's stoichiometry once (``FluxProblem``), changes only
-variable bounds between solves, and checks every solve's status.
+cobra_gdel never edits the user's model to test a design. :class:`FluxProblem` is
+built once from the :class:`~cobra_gdel.modeldata.ModelData` of a model (every
+variable and constraint of its solver problem, with the model's own bounds), changes
+only variable bounds between solves, and checks every solve's status: a value is only
+ever read from an optimal solve.
 """
 
 from __future__ import annotations
@@ -12,26 +14,30 @@ import math
 import time
 from collections.abc import Mapping
 
-from optlang.interface import INFEASIBLE, OPTIMAL
+from optlang.interface import INFEASIBLE, OPTIMAL, UNBOUNDED
 from optlang.symbolics import Zero
 
 from .exceptions import SolverError
+from .modeldata import ModelData
 
 logger = logging.getLogger(__name__)
 
-#: Bounds beyond this magnitude are treated as unbounded and capped (gDel_minRN's rule).
+__all__ = ["BOUND_CAP", "DEFAULT_LP_TIME_LIMIT", "FluxProblem", "available_solvers",
+           "cap_bound", "set_time_limit", "solver_interface"]
+
+#: Bounds beyond this magnitude are capped where a MILP needs finite big-M constants.
 BOUND_CAP_TRIGGER = 9999.0
-#: The value unbounded (or too large) bounds are capped to.
+#: The value such bounds are capped to (gDel_minRN's rule).
 BOUND_CAP = 1000.0
 #: Default wall-clock limit of a single LP solve, seconds (GLPK needs an int).
 DEFAULT_LP_TIME_LIMIT = 20
 
 
 def cap_bound(value: float) -> float:
-    """Cap an infinite or very large bound to ±1000 as gDel_minRN does."""
-    if value is None or math.isinf(value) or abs(value) > BOUND_CAP_TRIGGER:
-        if value is None:
-            raise ValueError("a reaction bound is None")
+    """Cap an infinite or very large bound to ±1000 as gDel_minRN does (MILP use only)."""
+    if value is None or math.isnan(value):
+        raise ValueError("a reaction bound is None or NaN")
+    if math.isinf(value) or abs(value) > BOUND_CAP_TRIGGER:
         return math.copysign(BOUND_CAP, value)
     return float(value)
 
@@ -60,64 +66,109 @@ def set_time_limit(problem, seconds: float | None) -> None:
         problem.configuration.timeout = max(1.0, float(seconds))
 
 
+def _finite(value: float) -> float | None:
+    return None if math.isinf(value) else value
+
+
+def column_bounds(lb: float, ub: float, split: bool) -> list[tuple[float, float]]:
+    """Bounds of a reaction's column(s) for net bounds (lb, ub): one net column, or the
+    forward and reverse columns of a split reaction."""
+    if not split:
+        return [(lb, ub)]
+    return [(max(lb, 0.0), max(ub, 0.0)), (max(-ub, 0.0), max(-lb, 0.0))]
+
+
 class FluxProblem:
-    """An LP over the model's steady-state fluxes, rebuilt on demand.
+    """An LP over a model's fluxes (see the module docstring).
 
     Parameters
     ----------
-    model : cobra.Model
-        Read, never changed.
+    data : ModelData
+        The model's solver problem.
     interface : module
         An optlang interface (``optlang.glpk_interface`` …).
     time_limit : float
         Wall-clock limit of each solve in seconds.
+    cap : bool
+        Cap reaction bounds at ±1000 (only for the MILP's big-M flux ranges).
+    structural : bool
+        Stoichiometry and reaction bounds alone, one net column per reaction, no
+        extra variable or constraint (the direction LP of
+        :func:`cobra_gdel.analysis.uncontrolled_exit`).
 
     Attributes
     ----------
-    variables : dict
-        Reaction id → optlang variable (one per reaction, bounds capped).
     bounds : dict
-        Reaction id → the (capped) wild-type bounds.
+        Reaction id → wild-type net bounds.
+    current : dict
+        Reaction id → the net bounds now set.
     """
 
-    def __init__(self, model, interface, time_limit: float = DEFAULT_LP_TIME_LIMIT) -> None:
+    def __init__(self, data: ModelData, interface, time_limit: float = DEFAULT_LP_TIME_LIMIT,
+                 *, cap: bool = False, structural: bool = False) -> None:
+        self.data = data
         self.interface = interface
         self.time_limit = time_limit
-        self._stoich: dict[str, dict[str, float]] = {}
-        self.bounds: dict[str, tuple[float, float]] = {}
-        for reaction in model.reactions:
-            self._stoich[reaction.id] = {m.id: c for m, c in reaction.metabolites.items()}
-            self.bounds[reaction.id] = (cap_bound(reaction.lower_bound),
-                                        cap_bound(reaction.upper_bound))
-        # Current bounds (wild type unless changed); survives a rebuild.
+        self.structural = structural
+        self.split = frozenset() if structural else data.split
+        self._stoich: dict[str, dict[str, float]] = dict(data.stoich)
+        bound = cap_bound if cap else float
+        self.bounds = {rid: (bound(lb), bound(ub)) for rid, (lb, ub) in data.bounds.items()}
         self.current: dict[str, tuple[float, float]] = dict(self.bounds)
-        self.extra_constraints: list[tuple[str, dict[str, float], float | None, float | None]] = []
+        self.extra_constraints: list[tuple[str, dict[str, float], float | None,
+                                         float | None]] = []
         self.rebuilds = 0
         self._build()
 
-    # -- construction ---------------------------------------------------------------
+    @property
+    def objective_terms(self) -> dict[str, float]:
+        """The model's objective (growth) as column coefficients."""
+        return {} if self.structural else dict(self.data.objective)
+
+    def terms(self, coefs: Mapping[str, float]) -> dict[str, float]:
+        """Column coefficients of a linear expression in net reaction fluxes."""
+        if not self.split:
+            return dict(coefs)
+        out: dict[str, float] = {}
+        for rid, coef in coefs.items():
+            for name, sign in zip(self._columns(rid), (1.0, -1.0)):
+                out[name] = out.get(name, 0.0) + sign * coef
+        return out
+
+    # -- construction ---------------------------------------------------------------------
+    def _columns(self, rid: str) -> tuple[str, ...]:
+        return (rid, self.data.reverse[rid]) if rid in self.split else (rid,)
+
     def _build(self) -> None:
-        interface = self.interface
+        interface, data = self.interface, self.data
         problem = interface.Model()
-        names = {rid: f"v{i}" for i, rid in enumerate(self._stoich)}
-        self.variables = {
-            rid: interface.Variable(names[rid], lb=lb, ub=ub)
-            for rid, (lb, ub) in self.current.items()
-        }
+        self.variables: dict[str, object] = {}
+        for rid, (lb, ub) in self.current.items():
+            for name, (low, high) in zip(self._columns(rid),
+                                         column_bounds(lb, ub, rid in self.split)):
+                self.variables[name] = interface.Variable(
+                    f"v{len(self.variables)}", lb=_finite(low), ub=_finite(high))
+        if not self.structural:
+            for name, (lb, ub) in data.extra_variables.items():
+                self.variables[name] = interface.Variable(f"v{len(self.variables)}",
+                                                          lb=_finite(lb), ub=_finite(ub))
         problem.add(list(self.variables.values()))
-        rows: dict[str, dict] = {}
-        for rid, stoich in self._stoich.items():
-            var = self.variables[rid]
-            for met, coef in stoich.items():
-                rows.setdefault(met, {})[var] = coef
-        constraints = {met: interface.Constraint(Zero, lb=0, ub=0, name=f"m{i}")
-                       for i, met in enumerate(rows)}
+        rows = self._balance_rows()
+        constraints = {}
+        for i, met in enumerate(rows):
+            lb, ub = (0.0, 0.0) if self.structural else data.row_bounds.get(met, (0.0, 0.0))
+            constraints[met] = interface.Constraint(Zero, lb=_finite(lb), ub=_finite(ub),
+                                                    name=f"m{i}")
         problem.add(list(constraints.values()))
         problem.update()
         for met, coefs in rows.items():
-            constraints[met].set_linear_coefficients(coefs)
+            constraints[met].set_linear_coefficients(
+                {self.variables[c]: v for c, v in coefs.items()})
         self._rows = constraints
-        self.named_constraints = {}
+        self.named_constraints: dict[str, object] = {}
+        if not self.structural:
+            for i, (_name, coefs, lb, ub) in enumerate(data.extra_rows):
+                self._add_constraint(problem, f"x{i}", coefs, _finite(lb), _finite(ub))
         for name, coefs, lb, ub in self.extra_constraints:
             self._add_constraint(problem, name, coefs, lb, ub)
         problem.objective = interface.Objective(Zero, direction="max")
@@ -135,6 +186,21 @@ class FluxProblem:
             problem.configuration._smcp.meth = swiglpk.GLP_DUALP
         self._scale()
 
+    def _balance_rows(self) -> dict[str, dict[str, float]]:
+        """Metabolite id → {column: coefficient} of the mass balances."""
+        rows: dict[str, dict[str, float]] = {}
+        for rid, stoich in self._stoich.items():
+            columns = self._columns(rid)
+            for met, coef in stoich.items():
+                row = rows.setdefault(met, {})
+                row[columns[0]] = coef
+                if len(columns) == 2:
+                    row[columns[1]] = -coef
+        if not self.structural:
+            for met, coefs in self.data.balance_extra.items():
+                rows.setdefault(met, {}).update(coefs)
+        return rows
+
     def _scale(self) -> None:
         """Scale the GLPK matrix (again after a structural change; optlang would do it
         before every solve, which costs more than the solve itself)."""
@@ -147,15 +213,14 @@ class FluxProblem:
         constraint = self.interface.Constraint(Zero, lb=lb, ub=ub, name=name)
         problem.add(constraint)
         problem.update()
-        constraint.set_linear_coefficients({self.variables[r]: c for r, c in coefs.items()})
+        constraint.set_linear_coefficients({self.variables[c]: v for c, v in coefs.items()})
         self.named_constraints[name] = constraint
 
     def add_reaction(self, rid: str, stoich: Mapping[str, float], lb: float, ub: float) -> None:
-        """Add a reaction that is not in the model (kept across rebuilds)."""
+        """Add a reaction that is not in the model (one net column; kept across rebuilds)."""
         self._stoich[rid] = dict(stoich)
-        self.bounds[rid] = self.current[rid] = (cap_bound(lb), cap_bound(ub))
-        var = self.interface.Variable(f"v{len(self.variables)}", lb=self.current[rid][0],
-                                      ub=self.current[rid][1])
+        self.bounds[rid] = self.current[rid] = (float(lb), float(ub))
+        var = self.interface.Variable(f"v{len(self.variables)}", lb=_finite(lb), ub=_finite(ub))
         self.problem.add(var)
         self.problem.update()
         self.variables[rid] = var
@@ -169,11 +234,11 @@ class FluxProblem:
             constraint.set_linear_coefficients({var: coef})
         self._scale()
 
-    def add_constraint(self, name: str, coefs: Mapping[str, float],
+    def add_constraint(self, name: str, terms: Mapping[str, float],
                        lb: float | None = None, ub: float | None = None) -> None:
-        """Add a linear constraint over reaction fluxes (kept across rebuilds)."""
-        self.extra_constraints.append((name, dict(coefs), lb, ub))
-        self._add_constraint(self.problem, name, coefs, lb, ub)
+        """Add a linear constraint over columns (kept across rebuilds)."""
+        self.extra_constraints.append((name, dict(terms), lb, ub))
+        self._add_constraint(self.problem, name, terms, lb, ub)
         self._scale()
 
     def set_constraint_bounds(self, name: str, lb: float | None, ub: float | None) -> None:
@@ -189,28 +254,36 @@ class FluxProblem:
 
     # -- bounds -----------------------------------------------------------------------
     def set_bounds(self, rid: str, lb: float, ub: float) -> None:
-        """Set a reaction's bounds in the LP (and remember them for rebuilds)."""
+        """Set a reaction's net bounds in the LP (remembered for rebuilds)."""
         self.current[rid] = (lb, ub)
-        self.variables[rid].set_bounds(lb, ub)
-
-    def fluxes(self) -> dict[str, float]:
-        """Reaction id → flux of the last solve (call only after an optimal solve)."""
-        values = self.problem.primal_values
-        return {rid: values[var.name] for rid, var in self.variables.items()}
+        for name, (low, high) in zip(self._columns(rid), column_bounds(lb, ub, rid in self.split)):
+            self.variables[name].set_bounds(_finite(low), _finite(high))
 
     def restore(self, rid: str) -> None:
         """Give a reaction back its wild-type bounds."""
         self.set_bounds(rid, *self.bounds[rid])
 
+    def fluxes(self) -> dict[str, float]:
+        """Reaction id → net flux of the last solve (call only after an optimal solve)."""
+        values = self.problem.primal_values
+        out = {}
+        for rid in self.current:
+            columns = self._columns(rid)
+            value = values[self.variables[columns[0]].name]
+            if len(columns) == 2:
+                value -= values[self.variables[columns[1]].name]
+            out[rid] = value
+        return out
+
     # -- solving ----------------------------------------------------------------------
-    def solve(self, coefs: Mapping[str, float], direction: str,
-              primal: bool = False) -> float | None:
-        """Optimise a linear objective over reaction fluxes.
+    def solve(self, terms: Mapping[str, float], direction: str, primal: bool = False,
+              seconds: float | None = None) -> float | None:
+        """Optimise a linear objective over columns (see :meth:`terms`).
 
         Parameters
         ----------
-        coefs : mapping
-            Reaction id → objective coefficient.
+        terms : mapping
+            Column → objective coefficient.
         direction : {"max", "min"}
             Optimisation sense.
         primal : bool
@@ -218,16 +291,29 @@ class FluxProblem:
             basis is still primal feasible (the bounds are those of the previous
             optimal solve, only the objective changed or a row was relaxed
             around its solution); after bound changes the dual simplex is used.
+        seconds : float, optional
+            A tighter wall-clock limit for this solve than ``time_limit``.
 
         Returns
         -------
         float or None
-            The optimal value, or None when the LP is infeasible (confirmed on a
-            fresh basis). Any other outcome (time limit, numerical trouble) is
-            retried on a fresh basis and then on a freshly built problem; if that
-            fails too, :class:`~cobra_gdel.exceptions.SolverError` is raised. No
-            value is ever read from a solve that did not finish optimal.
+            The optimal value; ``±inf`` when the objective is unbounded; None when the
+            LP is infeasible (both confirmed on a fresh basis). Any other outcome (time
+            limit, numerical trouble) is retried on a fresh basis and then on a freshly
+            built problem; if that fails too, :class:`~cobra_gdel.exceptions.SolverError`
+            is raised. No value is ever read from a solve that did not finish optimal.
         """
+        if seconds is not None:
+            if seconds <= 0:
+                raise SolverError("the time limit was reached before an LP could be solved")
+            set_time_limit(self.problem, min(self.time_limit, seconds))
+        try:
+            return self._solve(terms, direction, primal)
+        finally:
+            if seconds is not None:
+                set_time_limit(self.problem, self.time_limit)
+
+    def _solve(self, terms: Mapping[str, float], direction: str, primal: bool) -> float | None:
         status = "unsolved"
         for attempt in ("warm", "fresh basis", "fresh problem"):
             if attempt == "fresh basis":
@@ -237,26 +323,27 @@ class FluxProblem:
                 logger.warning("LP status %r after a fresh basis; rebuilding the problem.",
                                status)
                 self.rebuild()
-            self._set_objective(coefs, direction)
+            self._set_objective(terms, direction)
             status = self._optimize(primal and attempt == "warm")
             if status == OPTIMAL:
                 return self.objective_value()
-            if status == INFEASIBLE and attempt != "warm":
+            if attempt != "warm" and status == INFEASIBLE:
                 return None
+            if attempt != "warm" and status == UNBOUNDED:
+                return math.inf if direction == "max" else -math.inf
         raise SolverError(
             f"the LP ({self.interface.__name__}) ended with status {status!r} even on a "
-            f"fresh problem (time limit {self.time_limit} s)"
-        )
+            f"fresh problem (time limit {self.time_limit} s)")
 
-    def _set_objective(self, coefs: Mapping[str, float], direction: str) -> None:
+    def _set_objective(self, terms: Mapping[str, float], direction: str) -> None:
         """Change the persistent objective's coefficients and sense in place."""
         objective = self.problem.objective
-        update = {self.variables[r]: 0.0 for r in self._objective_coefs if r not in coefs}
-        update.update({self.variables[r]: c for r, c in coefs.items()})
+        update = {self.variables[c]: 0.0 for c in self._objective_coefs if c not in terms}
+        update.update({self.variables[c]: v for c, v in terms.items()})
         objective.set_linear_coefficients(update)
         if objective.direction != direction:
             objective.direction = direction
-        self._objective_coefs = dict(coefs)
+        self._objective_coefs = dict(terms)
 
     def _optimize(self, primal: bool = False) -> str:
         start = time.perf_counter()
@@ -305,11 +392,13 @@ class FluxProblem:
         self._build()
 
     def reset_basis(self) -> None:
-        """Forget the warm-start basis (the next solve starts cold)."""
+        """Forget the warm-start basis: the next solve starts from the standard basis
+        (a fresh problem where the interface has no portable basis reset). Solves after
+        a reset follow the same path whatever was solved before."""
         self._fresh_basis()
 
     def _fresh_basis(self) -> None:
-        if "glpk" in self.interface.__name__:
+        if self._glpk:
             import swiglpk
 
             swiglpk.glp_std_basis(self.problem.problem)

@@ -15,14 +15,21 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from optlang.interface import FEASIBLE, INFEASIBLE, OPTIMAL, TIME_LIMIT
+from optlang.interface import (
+    FEASIBLE,
+    INFEASIBLE,
+    ITERATION_LIMIT,
+    NODE_LIMIT,
+    OPTIMAL,
+    TIME_LIMIT,
+)
 from optlang.symbolics import Zero
 
 from .analysis import flux_ranges
-from .coupling import production_spec, resolve_target
+from .targets import production_spec, resolve_target
 from .exceptions import SolverError
 from .gpr import minimise_terms
-from .lp import set_time_limit
+from .lp import column_bounds, set_time_limit
 from .problem import Clock, DesignTask
 
 logger = logging.getLogger(__name__)
@@ -92,6 +99,10 @@ def reduced_rules(rules, deletable: frozenset[str], forced: frozenset[str]
     return merged, off
 
 
+def _finite(value: float) -> float | None:
+    return None if math.isinf(value) else value
+
+
 class _Builder:
     """Collects variables and (constraint, coefficients) pairs in creation order."""
 
@@ -138,58 +149,54 @@ class _Builder:
 
 
 class MinRNProblem:
-    """The gDel_minRN MILP of one design task.
+    """The gDel_minRN MILP of one design task, on a copy of the model's problem.
 
-    Genes outside *deletable* are fixed kept (see :func:`reduced_rules`); genes that
-    remain in no rule get no binary. Reactions whose reduced rules are identical share
-    one switch ``z``, weighted in the objective by the number of reactions it stands
-    for (so the objective still counts reactions). Term and rule switches are
-    continuous in [0, 1]: with integral genes the AND/OR constraints make them 0 or
-    1, so the solver only branches on genes. Big-M constants are the flux ranges at
-    growth ≥ ``growth_lb`` (:func:`cobra_gdel.analysis.flux_ranges`).
+    Every variable and constraint of the model's solver problem is part of it
+    (:mod:`cobra_gdel.modeldata`); bounds are capped at ±1000 and tightened to the
+    flux ranges at growth ≥ ``growth_lb`` (:func:`cobra_gdel.analysis.flux_ranges`):
+    they are the big-M constants of the switches. Genes outside *deletable* are fixed
+    kept (see :func:`reduced_rules`); genes that remain in no rule get no binary.
+    Reactions whose reduced rules are identical share one switch ``z``, weighted in the
+    objective by the number of reactions it stands for (so the objective still counts
+    reactions). Term and rule switches are continuous in [0, 1]: with integral genes
+    the AND/OR constraints make them 0 or 1, so the solver only branches on genes.
     """
 
     def __init__(self, task: DesignTask, deletable: frozenset[str], interface,
-                 clock: Clock | None = None, forced: frozenset[str] = frozenset()) -> None:
+                 forced: frozenset[str] = frozenset()) -> None:
         build_start = time.perf_counter()
-        model, checker = task.model, task.checker
+        checker, data = task.checker, task.checker.data
         self.interface = interface
         self.deletable = deletable
         self.forced = forced
-        metabolite = resolve_target(model, task.target)
-        prod_id, prod_stoich, auxiliary = production_spec(model, metabolite)
+        self.timed_out = False
+        metabolite = resolve_target(task.model, task.target)
+        prod_id, prod_stoich, auxiliary = production_spec(task.model, metabolite)
         self.production_id = prod_id
-        self.growth = dict(checker.growth_coefs)
         switch_of_rule, self.off = reduced_rules(checker.rules, deletable, forced)
-        stoich = {r.id: {m.id: c for m, c in r.metabolites.items()} for r in model.reactions}
         # With forced deletions (a one-off problem) only switched reactions need ranges.
         switched = (frozenset(r for rs in switch_of_rule.values() for r in rs)
                     if forced else None)
-        bounds = dict(flux_ranges(model, checker, task.growth_lb, clock,
+        bounds = dict(flux_ranges(checker, task.growth_lb,
                                   (prod_id, prod_stoich) if auxiliary else None,
                                   frozenset(self.off), switched))
+        stoich = dict(data.stoich)
         if auxiliary:
             stoich[prod_id] = dict(prod_stoich)
-        Variable = interface.Variable
-        self.flux = {rid: Variable(f"v{i}", lb=lb, ub=ub)
-                     for i, (rid, (lb, ub)) in enumerate(bounds.items())}
+        self.split = data.split
+        self._columns(data, bounds)
         genes = sorted({g for key in switch_of_rule for term in key for g in term})
-        self.gene_vars = {g: Variable(f"g{i}", type="binary") for i, g in enumerate(genes)}
+        self.gene_vars = {g: interface.Variable(f"g{i}", type="binary")
+                          for i, g in enumerate(genes)}
         build = _Builder(interface)
-        build.variables = list(self.flux.values()) + list(self.gene_vars.values())
+        build.variables = list(self.columns.values()) + list(self.gene_vars.values())
         self.switches: list[Switch] = []
         for key, reactions in switch_of_rule.items():
             z = build.rule(key, self.gene_vars, len(self.switches))
             self.switches.append(Switch(z, list(reactions)))
-            for rid in reactions:  # lb*z <= v <= ub*z (nothing to switch when v = 0)
-                v = self.flux[rid]
-                lb, ub = bounds[rid]
-                if ub != 0:
-                    build.row({v: 1, z: -ub}, ub=0)
-                if lb != 0:
-                    build.row({v: 1, z: -lb}, lb=0)
-        self._add_balances_and_requirements(build, stoich, prod_id,
-                                            -prod_stoich[metabolite.id], task)
+            for rid in reactions:
+                self._switch_rows(build, rid, bounds[rid], z)
+        self._add_rows(build, data, stoich, {prod_id: -prod_stoich[metabolite.id]}, task)
         problem = interface.Model()
         problem.add(build.variables)
         problem.add([c for c, _ in build.pending])
@@ -201,25 +208,75 @@ class MinRNProblem:
         self.cuts: list[frozenset[int]] = []
         self.n_binaries = len(self.gene_vars)
         self.build_seconds = time.perf_counter() - build_start
-        logger.debug("gDel_minRN MILP for %s: %d fluxes, %d binaries, %d switches, %d rows "
-                     "(%.2f s)", task.target, len(self.flux), self.n_binaries,
+        logger.debug("gDel_minRN MILP for %s: %d columns, %d binaries, %d switches, %d rows "
+                     "(%.2f s)", task.target, len(self.columns), self.n_binaries,
                      len(self.switches), len(build.pending), self.build_seconds)
 
-    def _add_balances_and_requirements(self, build: _Builder, stoich: dict, prod_id: str,
-                                       prod_coef: float, task: DesignTask) -> None:
-        """S·v = 0, growth ≥ growth_lb and production ≥ production_lb."""
+    def _columns(self, data, bounds: dict) -> None:
+        """One column per net reaction, two per split one, one per extra variable."""
+        Variable = self.interface.Variable
+        self._reverse = data.reverse
+        self.columns: dict[str, object] = {}
+        for rid, (lb, ub) in bounds.items():
+            names = (rid, data.reverse[rid]) if rid in self.split else (rid,)
+            for name, (low, high) in zip(names, column_bounds(lb, ub, rid in self.split)):
+                self.columns[name] = Variable(f"v{len(self.columns)}", lb=low, ub=high)
+        for name, (lb, ub) in data.extra_variables.items():
+            self.columns[name] = Variable(f"v{len(self.columns)}", lb=_finite(lb),
+                                          ub=_finite(ub))
+
+    def _switch_rows(self, build: _Builder, rid: str, bounds: tuple[float, float], z) -> None:
+        """lb·z ≤ v ≤ ub·z, or forward ≤ ub⁺·z and reverse ≤ ub⁻·z for a split reaction
+        (nothing to switch where the bound is 0)."""
+        lb, ub = bounds
+        if rid in self.split:
+            fwd, rev = self.columns[rid], self.columns[self._reverse[rid]]
+            if ub > 0:
+                build.row({fwd: 1, z: -ub}, ub=0)
+            if lb < 0:
+                build.row({rev: 1, z: lb}, ub=0)
+            return
+        v = self.columns[rid]
+        if ub != 0:
+            build.row({v: 1, z: -ub}, ub=0)
+        if lb != 0:
+            build.row({v: 1, z: -lb}, lb=0)
+
+    def _terms(self, coefs: dict) -> dict:
+        """Column variables → coefficients of a net-flux expression {reaction: coef}."""
+        out: dict = {}
+        for rid, coef in coefs.items():
+            if rid in self.split:
+                for name, sign in ((rid, 1.0), (self._reverse[rid], -1.0)):
+                    out[self.columns[name]] = out.get(self.columns[name], 0.0) + sign * coef
+            else:
+                out[self.columns[rid]] = out.get(self.columns[rid], 0.0) + coef
+        return out
+
+    def _add_rows(self, build: _Builder, data, stoich: dict, production: dict,
+                  task: DesignTask) -> None:
+        """Mass balances (as the model bounds them), the model's extra constraints,
+        growth ≥ growth_lb and production ≥ production_lb."""
         rows: dict[str, dict] = {}
         for rid, coefs in stoich.items():
+            terms = self._terms({rid: 1.0})
             for met, coef in coefs.items():
-                rows.setdefault(met, {})[self.flux[rid]] = coef
-        for coefs in rows.values():
-            build.row(coefs, lb=0, ub=0)
-        self.production_coefs = {prod_id: prod_coef}
-        self.growth_row = build.row({self.flux[r]: c for r, c in self.growth.items()},
-                                    lb=task.growth_lb)
-        self.production_row = build.row(
-            {self.flux[r]: c for r, c in self.production_coefs.items()},
-            lb=task.production_lb, name="production")
+                row = rows.setdefault(met, {})
+                for var, sign in terms.items():
+                    row[var] = coef * sign
+        for met, coefs in data.balance_extra.items():
+            rows.setdefault(met, {}).update({self.columns[n]: c for n, c in coefs.items()})
+        for met, coefs in rows.items():
+            lb, ub = data.row_bounds.get(met, (0.0, 0.0))
+            build.row(coefs, lb=_finite(lb), ub=_finite(ub))
+        for _name, coefs, lb, ub in data.extra_rows:
+            build.row({self.columns[n]: c for n, c in coefs.items()}, lb=_finite(lb),
+                      ub=_finite(ub))
+        self.growth = {self.columns[n]: c for n, c in data.objective.items()}
+        self.production_coefs = self._terms(production)
+        self.growth_row = build.row(dict(self.growth), lb=task.growth_lb)
+        self.production_row = build.row(dict(self.production_coefs), lb=task.production_lb,
+                                        name="production")
 
     # -- objectives ---------------------------------------------------------------------
     def _set_objective(self, coefs: Mapping, direction: str) -> None:
@@ -229,11 +286,11 @@ class MinRNProblem:
 
     def set_max_growth_objective(self) -> None:
         """Objective: maximal growth (all binaries free)."""
-        self._set_objective({self.flux[r]: c for r, c in self.growth.items()}, "max")
+        self._set_objective(dict(self.growth), "max")
 
     def set_minrn_objective(self, weight: float) -> None:
         """Objective: minimise −growth + weight·(number of reactions that may carry flux)."""
-        coefs = {self.flux[r]: -c for r, c in self.growth.items()}
+        coefs = {var: -c for var, c in self.growth.items()}
         for switch in self.switches:
             coefs[switch.var] = coefs.get(switch.var, 0.0) + weight * len(switch.reactions)
         self._set_objective(coefs, "min")
@@ -248,14 +305,17 @@ class MinRNProblem:
             var.lb = 1 if fixed else 0
 
     # -- solving ------------------------------------------------------------------------
-    def solve(self, seconds: float) -> str:
-        """Solve within *seconds*; returns "optimal", "incumbent", "infeasible" or "failed".
+    def solve(self, seconds: float, work: MilpWork | None = None) -> str:
+        """Solve; returns "optimal", "incumbent", "infeasible" or "failed".
 
-        A solve that stops at its time limit with a feasible incumbent returns
+        *work* bounds the search by work (HiGHS: nodes and improving solutions), which
+        makes the outcome the same on any machine and under any load; *seconds* is a
+        wall-clock guard on top (the only limit GLPK has): when it stops a solve,
+        ``timed_out`` is set. A solve stopped early with a feasible incumbent returns
         "incumbent" (its values are then read; every decoded design is re-checked by
         FBA). Anything else that is not optimal or infeasible is retried once on a
         freshly built copy of the problem's state (the same bounds, objective and cuts
-        in a new solver object); if that fails too, "failed" (time limit with no
+        in a new solver object); if that fails too, "failed" (a limit with no
         incumbent) is returned or SolverError raised (solver errors).
         """
         status = "unsolved"
@@ -263,7 +323,7 @@ class MinRNProblem:
             if attempt == "fresh problem":
                 logger.info("MILP status %r; retrying on a fresh problem.", status)
                 self._fresh_problem()
-            configure_milp(self.problem, seconds)
+            configure_milp(self.problem, seconds, work)
             start = time.perf_counter()
             try:
                 status = self.problem.optimize()
@@ -272,13 +332,16 @@ class MinRNProblem:
                 status = "error"
             elapsed = time.perf_counter() - start
             logger.debug("MILP solved in %.3f s: %s", elapsed, status)
+            if status == TIME_LIMIT:
+                self.timed_out = True
             if status == OPTIMAL:
                 return "optimal"
-            if status in (TIME_LIMIT, FEASIBLE) and has_incumbent(self.problem):
+            stopped = status in (TIME_LIMIT, NODE_LIMIT, ITERATION_LIMIT, FEASIBLE)
+            if stopped and has_incumbent(self.problem):
                 return "incumbent"
             if status == INFEASIBLE:
                 return "infeasible"
-            if status == TIME_LIMIT:
+            if stopped:
                 return "failed"
             seconds -= elapsed
             if seconds < MIN_SOLVE_SECONDS:
@@ -290,7 +353,8 @@ class MinRNProblem:
         """Copy the problem into a new solver object (drops any stale solver state)."""
         clone = self.interface.Model.clone(self.problem)
         mapping = {v.name: v for v in clone.variables}
-        self.flux = {rid: mapping[v.name] for rid, v in self.flux.items()}
+        self.columns = {name: mapping[v.name] for name, v in self.columns.items()}
+        self.growth = {mapping[v.name]: c for v, c in self.growth.items()}
         self.gene_vars = {g: mapping[v.name] for g, v in self.gene_vars.items()}
         for switch in self.switches:
             switch.var = mapping[switch.var.name]
@@ -318,11 +382,29 @@ class MinRNProblem:
         self.cuts.append(frozenset(id(v) for v in off))
 
 
-def configure_milp(problem, seconds: float) -> None:
-    """Time limit of the next solve (GLPK's in milliseconds: optlang rounds to s), and
-    for GLPK its primal heuristics and cuts."""
+@dataclass(frozen=True)
+class MilpWork:
+    """Work limits of one MILP solve (HiGHS; other solvers only have the clock).
+
+    Attributes
+    ----------
+    nodes : int
+        Most branch-and-bound nodes.
+    improving : int or None
+        Stop after this many improving solutions (None: no such limit).
+    """
+
+    nodes: int
+    improving: int | None = None
+
+
+def configure_milp(problem, seconds: float, work: MilpWork | None = None) -> None:
+    """Limits of the next solve: *seconds* (GLPK's in milliseconds: optlang rounds to s),
+    and for HiGHS the *work* limits, one thread and a fixed seed (the same problem then
+    gives the same solution on any machine); for GLPK its primal heuristics and cuts."""
     seconds = max(MIN_SOLVE_SECONDS, float(seconds))
-    if "glpk" in problem.interface.__name__:
+    name = problem.interface.__name__
+    if "glpk" in name:
         # GLPK applies the limit to its simplex and its branch-and-bound in turn.
         milliseconds = max(50, int(min(seconds, 1e6) * 500))
         problem.configuration._smcp.tm_lim = milliseconds
@@ -340,7 +422,29 @@ def configure_milp(problem, seconds: float) -> None:
             setattr(iocp, cut, swiglpk.GLP_ON)
     else:
         set_time_limit(problem, seconds)
+    if "hybrid" in name:
+        options = {"threads": 1, "random_seed": 0}
+        if work is not None:
+            options["mip_max_nodes"] = int(work.nodes)
+            if work.improving is not None:
+                options["mip_max_improving_sols"] = int(work.improving)
+        _highs_options(problem, options)
     _tighten_integrality(problem)
+
+
+def _highs_options(problem, options: dict) -> None:
+    """Options optlang's hybrid interface does not expose, set on HiGHS at every solve
+    of *problem* (optlang passes a fresh option set to HiGHS each time)."""
+    inner = problem.problem
+    base = type(inner).highs_settings
+
+    def settings():
+        values = base(inner)
+        for key, value in options.items():
+            setattr(values, key, value)
+        return values
+
+    inner.highs_settings = settings
 
 
 def _tighten_integrality(problem) -> None:

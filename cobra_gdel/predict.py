@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .coupling import GROWTH_LB, PRODUCTION_LB
+from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign
 from .exceptions import MissingInputError
 from .problem import Clock, DesignTask

@@ -13,16 +13,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from .coupling import (
-    GROWTH_LB,
-    PRODUCTION_LB,
-    CouplingChecker,
-    CouplingReport,
-    check_bound,
-    get_checker,
-    protected_genes,
-    resolve_target,
-)
+from .coupling import CouplingChecker, get_checker
+from .report import CouplingReport
+from .targets import GROWTH_LB, PRODUCTION_LB, check_bound, protected_genes, resolve_target
 from .lp import available_solvers
 
 __all__ = ["Clock", "DesignTask", "default_milp_solver"]
@@ -31,12 +24,18 @@ __all__ = ["Clock", "DesignTask", "default_milp_solver"]
 class Clock:
     """Remaining time of an overall budget.
 
+    The clock only guards: every stage stops on its own work limits, and a stage that
+    the clock stops instead records it (:meth:`mark`), so that a design says when a
+    time limit cut it short (:attr:`DeletionDesign.cut_short
+    <cobra_gdel.DeletionDesign.cut_short>`).
+
     Parameters
     ----------
     limit : float, optional
         Seconds; None is no limit.
     parent : Clock, optional
-        A budget this one lives inside: :meth:`left` never exceeds the parent's.
+        A budget this one lives inside: :meth:`left` never exceeds the parent's, and
+        marks go to the outermost clock.
     """
 
     def __init__(self, limit: float | None, parent: Clock | None = None) -> None:
@@ -47,6 +46,7 @@ class Clock:
         self.limit = limit
         self.parent = parent
         self.start = time.perf_counter()
+        self.cuts: list[str] = []
 
     def elapsed(self) -> float:
         """Seconds since the clock started."""
@@ -57,9 +57,26 @@ class Clock:
         own = math.inf if self.limit is None else self.limit - self.elapsed()
         return own if self.parent is None else min(own, self.parent.left())
 
-    def expired(self) -> bool:
-        """Whether no time is left."""
-        return self.left() <= 0
+    def expired(self, stage: str = "time limit") -> bool:
+        """Whether no time is left (recorded as a cut of *stage* when so)."""
+        if self.left() > 0:
+            return False
+        self.mark(stage)
+        return True
+
+    @property
+    def root(self) -> Clock:
+        """The outermost clock (the one of the public call)."""
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        return root
+
+    def mark(self, stage: str) -> None:
+        """Record that the clock stopped *stage* before its work was done."""
+        root = self.root
+        if stage not in root.cuts:
+            root.cuts.append(stage)
 
     def share(self, fraction: float, minimum: float = 0.0) -> Clock:
         """A clock for a stage that may use *fraction* of the time left (at least *minimum*
@@ -139,6 +156,7 @@ class DesignTask:
         production_lb = check_bound("production_lb", production_lb)
         name = resolve_target(model, target).id
         checker = get_checker(model, solver=solver)
+        checker.reset()
         keep = protected_genes(model, protected)
         return cls(model, name, growth_lb, production_lb, keep, checker, solver,
                    default_milp_solver(model, solver), clock)

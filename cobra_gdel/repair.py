@@ -32,7 +32,9 @@ from collections.abc import Iterable
 import pandas as pd
 
 from .analysis import exit_reason, growing, route_open, uncontrolled_exit
-from .coupling import EPS, GROWTH_LB, PRODUCTION_LB, CouplingReport, better_report
+from .coupling import EPS
+from .report import CouplingReport, better_report
+from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, finish
 from .exceptions import NoProductionRouteError
 from .heuristics import margin_search
@@ -208,8 +210,7 @@ def threshold_stage(run: RepairRun, theta: float) -> DeletionDesign | None:
     """Candidates scored ≥ *theta* (not growth-essential), restored until growth and a
     production route are open, then the margin search on a near-miss."""
     task = run.task
-    candidates = growing(task, [g for g in run.pool if run.probabilities[g] >= theta],
-                         task.clock)
+    candidates = growing(task, [g for g in run.pool if run.probabilities[g] >= theta])
     restored = _restore_until_open(task, candidates)
     method = "repair:restore" if len(restored) < len(candidates) else "repair:threshold"
     key = frozenset(restored)
@@ -235,7 +236,7 @@ def focused_stage(run: RepairRun) -> DeletionDesign | None:
     made candidates even when scored low."""
     task, pool, probabilities = run.task, run.pool, run.probabilities
     seconds = task.clock.share(FOCUSED_SHARE).limit
-    high = growing(task, [g for g in pool if probabilities[g] >= FORCE_SCORE], task.clock)
+    high = growing(task, [g for g in pool if probabilities[g] >= FORCE_SCORE])
     forced = _drop_blockers(task, high, task.clock)
     candidates = {g for g in pool if probabilities[g] > KEEP_SCORE} | set(forced)
     in_pool = set(pool)
@@ -265,8 +266,7 @@ def milp_stage(run: RepairRun, lowest: float) -> DeletionDesign | None:
     if task.clock.left() < MILP_MIN_SECONDS:
         run.reasons.append(f"less than {MILP_MIN_SECONDS:g} s left for the MILP")
         return None
-    candidates = growing(task, [g for g in run.pool if run.probabilities[g] >= lowest],
-                         task.clock)
+    candidates = growing(task, [g for g in run.pool if run.probabilities[g] >= lowest])
     return run.run_milp("restricted MILP", "repair:milp", task.clock.seconds(minimum=0.1),
                         candidates, ())
 

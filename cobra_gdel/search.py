@@ -15,21 +15,27 @@ import time
 from collections.abc import Iterable
 
 from .analysis import exit_reason, single_growth, uncontrolled_exit
-from .coupling import EPS, GROWTH_LB, PRODUCTION_LB, CouplingReport, better_report
+from .coupling import EPS
+from .report import CouplingReport, better_report
+from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, finish
 from .heuristics import close_routes, margin_search
 from .lp import solver_interface
-from .milp import MIN_SOLVE_SECONDS, MinRNProblem
+from .milp import MIN_SOLVE_SECONDS, MilpWork, MinRNProblem
 from .problem import Clock, DesignTask
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["search", "search_deletions"]
 
-#: Wall-clock limit of one MILP solve when the caller gives no overall limit, seconds.
+#: Wall-clock guard of one MILP solve when the caller gives no overall limit, seconds.
 DEFAULT_MILP_TIME_LIMIT = 300.0
-#: Limit of each MILP solve (at least; 0.002 s per gene binary), doubled after a solve
-#: that found no incumbent.
+#: Work limit (branch-and-bound nodes) of a MILP solve, doubled after a solve that found
+#: no incumbent; a solve also stops after IMPROVING_SOLUTIONS improving solutions.
+FIRST_NODES = 200
+IMPROVING_SOLUTIONS = 3
+#: GLPK (no work limits): time of each MILP solve (at least; 0.002 s per gene binary),
+#: doubled after a solve that found no incumbent.
 FIRST_SOLVE_SECONDS = 0.25
 #: Production levels (shares of the maximal production at growth ≥ growth_lb) the MILP
 #: requires in turn after its first solve at production_lb. Every solution is still
@@ -38,8 +44,6 @@ FIRST_SOLVE_SECONDS = 0.25
 PRODUCTION_LEVELS = (0.1, 0.3, 0.01, 0.5)
 #: Most checks the greedy route-closing step makes after one MILP solution.
 GREEDY_MAX_CHECKS = 60
-#: Share of the time limit kept for the margin search from the wild type.
-MARGIN_RESERVE = 0.2
 #: Share of the time left that the margin search from caller-forced genes may use.
 FORCED_MARGIN_SHARE = 0.25
 
@@ -154,8 +158,7 @@ def search(task: DesignTask, *, max_iterations: int = 10, minimize: bool = False
     if forced & task.protected:
         raise ValueError(f"genes both forced and protected: {sorted(forced & task.protected)[:5]}")
     start = time.perf_counter()
-    prep = Clock(None if math.isinf(clock.left()) else max(0.1, clock.left() / 4))
-    deletable = _deletable(task, candidates, forced, prep)
+    deletable = _deletable(task, candidates, forced)
     timings = {"build": 0.0, "milp": 0.0, "verify": 0.0}
     task.require_production_route()
     early = _no_search_needed(task, deletable, forced)
@@ -177,8 +180,7 @@ def search(task: DesignTask, *, max_iterations: int = 10, minimize: bool = False
         if found is not None:
             return finish(task, found, "margin", timings=timings, minimize=minimize)
     start = time.perf_counter()
-    milp = MinRNProblem(task, deletable, solver_interface(task.model, task.milp_solver), prep,
-                        forced)
+    milp = MinRNProblem(task, deletable, solver_interface(task.model, task.milp_solver), forced)
     timings["build"] += time.perf_counter() - start
     rounds = _Rounds(task, milp, forced, pool, timings)
     best, method, reason = rounds.run(int(max_iterations))
@@ -200,14 +202,13 @@ def search(task: DesignTask, *, max_iterations: int = 10, minimize: bool = False
                   reason=reason, minimize=minimize)
 
 
-def _deletable(task: DesignTask, candidates, forced: frozenset[str], clock: Clock
-               ) -> frozenset[str]:
+def _deletable(task: DesignTask, candidates, forced: frozenset[str]) -> frozenset[str]:
     """Genes the MILP may delete: the candidates (default all) that are not protected,
     not forced and not growth-essential (a single deletion below ``growth_lb``)."""
     checker = task.checker
     deletable = checker.genes if candidates is None else checker.validate_genes(candidates)
     deletable = frozenset(deletable - task.protected - forced)
-    growth = single_growth(checker, deletable, clock)
+    growth = single_growth(checker, deletable)
     return frozenset(g for g in deletable if growth.get(g, math.inf) + EPS >= task.growth_lb)
 
 
@@ -230,10 +231,6 @@ class _Rounds:
                  pool: list[str], timings: dict) -> None:
         self.task, self.milp, self.forced, self.pool, self.timings = (task, milp, forced,
                                                                       pool, timings)
-        clock = task.clock
-        # Time kept for the margin search from the wild type if no MILP design couples.
-        self.reserve = (0.0 if forced or math.isinf(clock.left())
-                        else MARGIN_RESERVE * clock.left())
         self.polished: set[frozenset[str]] = set()
 
     def _timed(self, key: str, function, *args):
@@ -243,24 +240,21 @@ class _Rounds:
         finally:
             self.timings[key] = self.timings.get(key, 0.0) + time.perf_counter() - start
 
-    def _budget(self, fruitless: int) -> float:
-        # Short solves that stop at their incumbent (every design is verified anyway):
-        # many quick no-good rounds find a coupled pattern more often than a few long
-        # ones. A solve that ends without any incumbent doubles the time of the next.
-        first = max(FIRST_SOLVE_SECONDS, 0.002 * self.milp.n_binaries)
-        return min(self.task.clock.left() - self.reserve, DEFAULT_MILP_TIME_LIMIT,
-                   first * 2 ** fruitless)
-
-    def _weight(self) -> tuple[float | None, str]:
-        """(W, solve outcome): W is the maximal growth under the requirements (all genes
-        kept), None when that solve did not end optimal."""
-        milp = self.milp
-        milp.fix_all_kept(True)
-        milp.set_max_growth_objective()
-        outcome = self._timed("milp", milp.solve,
-                              min(self.task.clock.left(), DEFAULT_MILP_TIME_LIMIT))
-        milp.fix_all_kept(False)
-        return (milp.problem.objective.value if outcome == "optimal" else None), outcome
+    def _solve(self, fruitless: int) -> str:
+        """One solve on a work budget: short solves that stop at their incumbent (every
+        design is verified anyway) — many quick no-good rounds find a coupled pattern
+        more often than a few long ones. A solve that ends without any incumbent doubles
+        the work of the next. The clock only guards (``DEFAULT_MILP_TIME_LIMIT`` at most)."""
+        work = MilpWork(nodes=FIRST_NODES * 2 ** fruitless, improving=IMPROVING_SOLUTIONS)
+        seconds = min(self.task.clock.left(), DEFAULT_MILP_TIME_LIMIT)
+        if self.milp.interface.__name__.endswith("glpk_interface"):
+            # GLPK has no work limit: the time budget of earlier versions (not reproducible)
+            first = max(FIRST_SOLVE_SECONDS, 0.002 * self.milp.n_binaries)
+            seconds = min(seconds, first * 2 ** fruitless)
+        outcome = self._timed("milp", self.milp.solve, seconds, work)
+        if self.milp.timed_out and not self.milp.interface.__name__.endswith("glpk_interface"):
+            self.task.clock.mark("MILP solve")
+        return outcome
 
     def run(self, max_iterations: int) -> tuple[CouplingReport | None, str, str]:
         """(best report, method, reason) after at most *max_iterations* solves."""
@@ -274,11 +268,12 @@ class _Rounds:
         levels = [task.production_lb] + [f * high for f in PRODUCTION_LEVELS
                                          if f * high > task.production_lb]
         for iteration in range(max_iterations):
-            if clock.left() - self.reserve < MIN_SOLVE_SECONDS and iteration > 0:
+            if clock.left() < MIN_SOLVE_SECONDS and iteration > 0:
+                clock.mark("MILP rounds")
                 return best, method, f"time limit reached after {iteration} MILP solve(s)"
             level = levels[iteration % len(levels)]
             milp.require_production(level)
-            outcome = self._timed("milp", milp.solve, self._budget(fruitless))
+            outcome = self._solve(fruitless)
             if outcome == "infeasible" and level > task.production_lb:
                 levels.remove(level)  # no further pattern produces this much
                 continue

@@ -93,7 +93,7 @@ def _trim_pass(task: DesignTask, deletions: set[str], growth_lb: float, producti
         order = sorted((len(rules.reenabled(current, disabled, g)), g) for g in current)
         changed = False
         for _count, gene in order:
-            if clock.expired():
+            if clock.expired("trim"):
                 return frozenset(current), False
             rest = current - {gene}
             if (not rules.reenabled(current, disabled, gene)

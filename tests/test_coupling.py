@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 import cobra_gdel.lp
 from cobra_gdel import coupling
-from cobra_gdel.coupling import CouplingChecker, check_coupling, get_checker, production_reaction
+from cobra_gdel.coupling import CouplingChecker, check_coupling, get_checker
+from cobra_gdel.targets import production_reaction
 from cobra_gdel.exceptions import (
     InfeasibleModelError,
     NoProductionRouteError,

@@ -6,7 +6,8 @@ import cobra
 import pandas as pd
 import pytest
 
-from cobra_gdel.coupling import check_coupling, get_checker, protected_genes
+from cobra_gdel.coupling import check_coupling, get_checker
+from cobra_gdel.targets import protected_genes
 from cobra_gdel.data import data_dir
 from cobra_gdel.exceptions import NoProductionRouteError, UnknownGeneError
 from cobra_gdel.repair import repair
@@ -167,7 +168,7 @@ def test_big_m_ranges_open_the_auxiliary_sink(textbook):
     1,3-bisphosphoglycerate drained by its sink lets phosphate uptake rise from 3.2 to
     35 (measured), so the MILP's big-M bounds must come from ranges with the sink open."""
     from cobra_gdel.analysis import flux_ranges
-    from cobra_gdel.coupling import production_spec
+    from cobra_gdel.targets import production_spec
 
     checker = get_checker(textbook)
     rid, stoich, auxiliary = production_spec(textbook, textbook.metabolites.get_by_id("13dpg_c"))
