@@ -175,7 +175,8 @@ def test_unseen_target_needs_smiles_and_unseen_gene_uses_sequence(fitted):
 
 
 def test_fpnet_learns_structure_and_embeds_new_inputs():
-    from cobra_gdel.predictors.fpnet import FingerprintNetPredictor, dipeptide_composition
+    from cobra_gdel.features import dipeptide_composition
+    from cobra_gdel.predictors.fpnet import FingerprintNetPredictor
 
     labels = pd.DataFrame([[1, 0, 1, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 1, 0, 1], [1, 1, 0, 0]],
                           index=["a_c", "a2_c", "b_c", "b2_c", "z_c"], columns=list("wxyz"))

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from itertools import product
 from typing import Any
 
 import numpy as np
@@ -33,33 +32,13 @@ import torch
 from torch import nn
 
 from ..exceptions import MissingInputError
-from ..features import canonical_smiles
+from ..features import DIPEPTIDES, canonical_smiles, dipeptide_composition, morgan_fingerprints
 from ._torch import _logit, resolve_device
 from .base import BasePredictor
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FingerprintNet", "FingerprintNetPredictor", "dipeptide_composition"]
-
-_AMINO = "ACDEFGHIKLMNPQRSTVWY"
-_DIPEPTIDES = {a + b: i for i, (a, b) in enumerate(product(_AMINO, repeat=2))}
-
-
-def dipeptide_composition(sequences: Sequence[str | None]) -> np.ndarray:
-    """Frequencies (n, 400) of the 400 standard dipeptides; a missing sequence (or
-    one without a standard dipeptide) gives a zero row."""
-    out = np.zeros((len(sequences), len(_DIPEPTIDES)), dtype=np.float32)
-    for i, seq in enumerate(sequences):
-        if not seq:
-            continue
-        seq = seq.upper()
-        idx = [_DIPEPTIDES.get(seq[j : j + 2], -1) for j in range(len(seq) - 1)]
-        idx = [k for k in idx if k >= 0]
-        if idx:
-            np.add.at(out[i], idx, 1.0)
-            out[i] /= len(idx)
-    return out
-
+__all__ = ["FingerprintNet", "FingerprintNetPredictor"]
 
 class FingerprintNet(nn.Module):
     """The two encoders and the pair score (see the module docstring)."""
@@ -70,7 +49,7 @@ class FingerprintNet(nn.Module):
             nn.Dropout(dropout), nn.Linear(n_bits, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, latent_dim)
         )
         self.gene_id = nn.Parameter(0.01 * torch.randn(n_genes, latent_dim))
-        self.gene_seq = nn.Linear(len(_DIPEPTIDES), latent_dim, bias=False)
+        self.gene_seq = nn.Linear(len(DIPEPTIDES), latent_dim, bias=False)
         nn.init.zeros_(self.gene_seq.weight)
 
     def encode_metabolites(self, fingerprints: torch.Tensor) -> torch.Tensor:
@@ -86,8 +65,6 @@ class FingerprintNet(nn.Module):
 
 
 def _fingerprints(smiles: Sequence[str | None], radius: int, n_bits: int) -> np.ndarray:
-    from .knn import morgan_fingerprints
-
     return morgan_fingerprints(smiles, radius, n_bits).astype(np.float32)
 
 
