@@ -37,12 +37,9 @@ FALLBACK_MIN_SECONDS = 1.0
 
 def _check_device(device: str | None) -> str | None:
     """Validate *device* early (unknown name, or CUDA asked for but absent) → ValueError."""
-    if device is None:
-        return None
-    from .predictors._torch import resolve_device
+    from .predictors.device import check_device
 
-    resolve_device(device)
-    return str(device)
+    return check_device(device)
 
 
 def resolve_predictor(model, predictor="auto", device: str | None = None):
@@ -126,11 +123,9 @@ def _sequences(sequences) -> dict[str, str] | None:
 def _scored_genes(model, predictor, sequences, excluded: frozenset) -> tuple[list[str], list[str]]:
     """(genes to score, genes the predictor can not score and no sequence was given for)."""
     genes = [g.id for g in model.genes if g.id not in excluded]
-    if not hasattr(predictor, "gene_latents_"):
+    if not hasattr(predictor, "unscorable_genes"):
         return genes, []
-    known = set(predictor.genes_)
-    missing = [g for g in genes if g not in known and not (sequences and g in sequences)]
-    return genes, missing
+    return genes, predictor.unscorable_genes(genes, sequences)
 
 
 def predict_deletions(model, target, *, smiles: str | None = None,
@@ -216,11 +211,11 @@ def predict_deletions(model, target, *, smiles: str | None = None,
 
     start = time.perf_counter()
     fitted = resolve_predictor(model, predictor, device)
-    known_targets = getattr(fitted, "metabolites_", None)
     query = metabolite.id
-    if known_targets is not None and metabolite.id not in set(known_targets) and smiles is None:
+    if (hasattr(fitted, "knows_target") and not fitted.knows_target(metabolite.id)
+            and smiles is None):
         smiles = _annotation_smiles(metabolite)
-        alias = _same_compound(metabolite.id, known_targets) if smiles is None else None
+        alias = _same_compound(metabolite.id, fitted.known_metabolites()) if smiles is None else None
         if alias is not None:
             logger.info("using the embedding of %s (same compound) for %s", alias, metabolite.id)
             query = alias
@@ -245,7 +240,7 @@ def predict_deletions(model, target, *, smiles: str | None = None,
 
     scores = probabilities.fillna(0.0)  # excluded genes: kept
     budget = REPAIR_SECONDS if time_limit is None else float(time_limit)
-    prior = fitted._prior_proba(genes) if hasattr(fitted, "_prior_proba") else None
+    prior = fitted.prior_proba(genes) if hasattr(fitted, "prior_proba") else None
     if prior is not None:
         prior = prior.reindex(all_genes).fillna(0.0)
         if np.allclose(prior.to_numpy(), scores.to_numpy(), atol=1e-9):

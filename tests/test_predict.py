@@ -103,7 +103,7 @@ def test_falls_back_to_the_prior_when_the_predicted_scores_fail(textbook_module,
     design = predict_deletions(textbook_module, "succ_e", time_limit=20)
     assert len(calls) == 2
     genes = [g.id for g in textbook_module.genes if g.id != "s0001"]  # s0001: protected
-    prior = predictor._prior_proba(genes)
+    prior = predictor.prior_proba(genes)
     assert calls[1][0][genes].to_numpy() == pytest.approx(prior.to_numpy())
     assert calls[1][0]["s0001"] == 0.0
     assert not calls[0][0].equals(calls[1][0])

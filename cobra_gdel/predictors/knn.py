@@ -179,6 +179,16 @@ class KNNPredictor(BasePredictor):
         return pd.DataFrame(self._predict_rows(fps, dataset.genes), index=pd.Index(targets, name="metabolite"),
                             columns=pd.Index(dataset.genes, name="gene"))
 
+    def knows_target(self, metabolite_id: str) -> bool:
+        """True when *metabolite_id*'s fingerprint is cached (no SMILES needed)."""
+        self._check_fitted()
+        return metabolite_id in self._index
+
+    def known_metabolites(self) -> list[str]:
+        """Ids of the metabolites whose fingerprints are cached."""
+        self._check_fitted()
+        return list(self.metabolites_)
+
     def _get_state(self) -> dict[str, Any]:
         import torch
 
