@@ -61,7 +61,7 @@ def run_model(model_id: str, predictor_name: str, folds: int, seed: int,
     model = cobra.io.load_json_model(str(folder / "model.json"))
     free = [g for g in dataset.genes if g not in set(predetermined_genes(dataset.labels))]
     rows, fit_seconds = [], []
-    base = make_predictor(predictor_name, progress=False, seed=seed)
+    base = make_predictor(predictor_name, progress=False, random_state=seed)
     pretrain_seconds = 0.0
     if getattr(base, "mode", None) == "pretrained" and hasattr(base, "pretrain"):
         # label-free (SMILES and protein sequences only): shared by every fold, no leakage

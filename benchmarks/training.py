@@ -37,9 +37,9 @@ def _worker(model_id: str, loop: str, seconds: float, gene_batch: int, target_ba
     from torch import nn
 
     from cobra_gdel.data import StrategyDataset, data_dir
-    from cobra_gdel.features import gene_sequences
+    from cobra_gdel.features import canonical_smiles_map, gene_sequences
     from cobra_gdel.predictors import DeepGDelPredictor
-    from cobra_gdel.predictors._torch import _length_chunks
+    from cobra_gdel.predictors.torch_utils import length_chunks
 
     warnings.filterwarnings("ignore")
     torch.set_num_threads(1)
@@ -47,7 +47,7 @@ def _worker(model_id: str, loop: str, seconds: float, gene_batch: int, target_ba
     ds = StrategyDataset.from_folder(data_dir(model_id), model_id)
     pred = DeepGDelPredictor(mode="joint", device="cpu", progress=False, gene_batch=gene_batch,
                              target_batch=target_batch)
-    smiles = pred._canonical(ds.smiles, ds.targets)
+    smiles = canonical_smiles_map(ds.smiles, ds.targets)
     pred._build_vocabularies(smiles, ds.sequences)
     net = pred._build_net(len(pred.smiles_vocab_), len(pred.gene_vocab_))
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
@@ -85,7 +85,7 @@ def _worker(model_id: str, loop: str, seconds: float, gene_batch: int, target_ba
         return pair_batch
 
     lengths = [len(s) if s else 1 for s in gene_seqs]
-    chunks = [c for c in _length_chunks(lengths, gene_batch)]
+    chunks = [c for c in length_chunks(lengths, gene_batch)]
     order = rng.permutation(len(chunks))
     chunks = [chunks[i] for i in order]
     step = step_shared if loop == "shared" else step_pairs

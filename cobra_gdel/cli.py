@@ -96,7 +96,7 @@ def _cmd_train(args) -> int:
     from .predictors import make_predictor
 
     dataset = _dataset(args)
-    predictor = make_predictor(args.predictor, device=args.device).fit(dataset)
+    predictor = make_predictor(args.predictor, device=args.device, progress=True).fit(dataset)
     predictor.save(args.output)
     sys.stdout.write(f"trained {args.predictor} on {dataset.n_targets} targets x "
                      f"{len(dataset.genes)} genes of {dataset.model_id}; saved to {args.output}\n")

@@ -81,8 +81,8 @@ def cross_validate_folds(
         for k, (train, test) in enumerate(TargetKFold(folds, split_seed).split(dataset.n_targets, group_labels)):
             t0 = time.perf_counter()
             est = copy.deepcopy(base)
-            if "seed" in est.get_params():
-                est.set_params(seed=split_seed * 1000 + k)
+            if "random_state" in est.get_params():
+                est.set_params(random_state=split_seed * 1000 + k)
             est.fit(dataset.subset(train))
             test_set = dataset.subset(test)
             proba = est.predict_frame(test_set)

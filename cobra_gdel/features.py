@@ -1,4 +1,14 @@
-"""Sequence features: SMILES canonicalisation, character vocabularies, padded tensors.
+"""Featurisers of metabolites and proteins shared by the predictors.
+
+- SMILES: canonicalisation (:func:`canonical_smiles`, :func:`canonicalise_all`,
+  :func:`canonical_smiles_map`) and Morgan fingerprints (:func:`morgan_fingerprints`);
+- proteins: sequences of genes with the placeholder for missing ones
+  (:func:`gene_sequences`) and dipeptide composition (:func:`dipeptide_composition`);
+- tokens: character vocabularies (:class:`Vocabulary`) and padded tensors
+  (:func:`encode_batch`).
+
+The module imports neither torch nor RDKit at import time (each is imported by the
+function that needs it), so data handling can use it without them.
 
 Tokens are single characters (the DeepGDel paper's character-level vocabularies) plus
 three reserved tokens:
@@ -22,8 +32,13 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import product
+from typing import TYPE_CHECKING
 
-import torch
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +49,12 @@ __all__ = [
     "PLACEHOLDER",
     "canonical_smiles",
     "canonicalise_all",
+    "canonical_smiles_map",
+    "morgan_fingerprints",
     "gene_sequences",
+    "dipeptide_composition",
+    "AMINO_ACIDS",
+    "DIPEPTIDES",
     "Vocabulary",
     "encode_batch",
 ]
@@ -43,6 +63,10 @@ PAD, UNK, NONE = "<pad>", "<unk>", "<none>"
 #: The token sequence standing for a missing SMILES or protein sequence.
 PLACEHOLDER: tuple[str, ...] = (NONE,)
 _RESERVED = (PAD, UNK, NONE)
+#: The 20 standard amino acids (one-letter codes).
+AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
+#: Dipeptide -> column of :func:`dipeptide_composition` (400 columns).
+DIPEPTIDES: dict[str, int] = {a + b: i for i, (a, b) in enumerate(product(AMINO_ACIDS, repeat=2))}
 
 
 def canonical_smiles(smiles: str, metabolite: str = "?") -> str:
@@ -85,6 +109,84 @@ def canonicalise_all(smiles: Mapping[str, str | None]) -> dict[str, str | None]:
     return {k: (canonical_smiles(v, k) if v else None) for k, v in smiles.items()}
 
 
+def canonical_smiles_map(
+    smiles: Mapping[str, str | None], required: Iterable[str] = ()
+) -> dict[str, str | None]:
+    """Canonical SMILES of every metabolite of *smiles* that has a parsable one.
+
+    Parameters
+    ----------
+    smiles : mapping
+        Metabolite id to SMILES (None or ``""``: no structure known).
+    required : iterable of str
+        Metabolites whose SMILES must parse (an invalid one raises); each of them is
+        in the result, with None when it has no SMILES.
+
+    Returns
+    -------
+    dict of str to (str or None)
+        Metabolites without a SMILES map to None; those whose SMILES does not parse
+        (and are not *required*) are left out, with one warning naming them.
+
+    Raises
+    ------
+    ValueError
+        An invalid SMILES of a *required* metabolite (the message names it).
+    """
+    required = list(required)
+    wanted = set(required)
+    out: dict[str, str | None] = {}
+    skipped = []
+    for met, smi in smiles.items():
+        if not smi:
+            out[met] = None
+            continue
+        try:
+            out[met] = canonical_smiles(smi, met)
+        except ValueError:
+            if met in wanted:
+                raise
+            skipped.append(met)
+    for met in required:
+        out.setdefault(met, None)
+    if skipped:
+        logger.warning("unparsable SMILES of unlabelled metabolites skipped: %s", skipped[:20])
+    return out
+
+
+def morgan_fingerprints(smiles: Sequence[str | None], radius: int = 2, n_bits: int = 2048) -> np.ndarray:
+    """Boolean Morgan fingerprints (n, n_bits) computed by RDKit.
+
+    Parameters
+    ----------
+    smiles : sequence of (str or None)
+        SMILES strings; a missing or unparsable one gives an all-zero row.
+    radius : int
+        Morgan radius (2: ECFP4-like).
+    n_bits : int
+        Fingerprint length.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(smiles), n_bits)``, dtype bool.
+    """
+    from rdkit import Chem, DataStructs, RDLogger
+    from rdkit.Chem import rdFingerprintGenerator
+
+    RDLogger.DisableLog("rdApp.*")
+    gen = rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
+    out = np.zeros((len(smiles), n_bits), dtype=bool)
+    for i, smi in enumerate(smiles):
+        mol = Chem.MolFromSmiles(smi) if smi else None
+        if mol is None:
+            continue
+        arr = np.zeros((n_bits,), dtype=np.uint8)
+        DataStructs.ConvertToNumpyArray(gen.GetFingerprint(mol), arr)
+        out[i] = arr.astype(bool)
+    return out
+
+
 def gene_sequences(
     genes: Sequence[str], sequences: Mapping[str, str], *, warn: bool = True
 ) -> list[str | None]:
@@ -109,6 +211,34 @@ def gene_sequences(
         )
         logger.warning(msg)
         warnings.warn(msg, UserWarning, stacklevel=2)
+    return out
+
+
+def dipeptide_composition(sequences: Sequence[str | None]) -> np.ndarray:
+    """Frequencies of the 400 standard dipeptides in each protein sequence.
+
+    Parameters
+    ----------
+    sequences : sequence of (str or None)
+        Protein sequences (case-insensitive).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(sequences), 400)``, float32, columns as :data:`DIPEPTIDES`; each
+        row sums to 1 over the sequence's standard dipeptides. A missing sequence (or
+        one without a standard dipeptide) gives a zero row.
+    """
+    out = np.zeros((len(sequences), len(DIPEPTIDES)), dtype=np.float32)
+    for i, seq in enumerate(sequences):
+        if not seq:
+            continue
+        seq = seq.upper()
+        idx = [DIPEPTIDES.get(seq[j : j + 2], -1) for j in range(len(seq) - 1)]
+        idx = [k for k in idx if k >= 0]
+        if idx:
+            np.add.at(out[i], idx, 1.0)
+            out[i] /= len(idx)
     return out
 
 
@@ -199,6 +329,8 @@ def encode_batch(
     lengths : torch.LongTensor, shape (n,)
         Number of real tokens per row (≥ 1).
     """
+    import torch
+
     ids = [vocab.encode(s, max_len) for s in seqs]
     lengths = torch.tensor([len(x) for x in ids], dtype=torch.long)
     width = int(lengths.max()) if len(ids) else 0

@@ -88,7 +88,8 @@ def _same_compound(metabolite_id: str, fitted) -> str | None:
     base, sep, _comp = metabolite_id.rpartition("_")
     if not sep:
         return None
-    same = sorted(k for k in getattr(fitted, "metabolites_", ()) if k.rpartition("_")[0] == base)
+    known = fitted.known_metabolites() if hasattr(fitted, "known_metabolites") else ()
+    same = sorted(k for k in known if k.rpartition("_")[0] == base)
     preferred = [k for k in same if k.endswith(("_c", "_e", "_p"))]
     return (preferred or same or [None])[0]
 
@@ -111,7 +112,8 @@ def _sequences(sequences) -> dict[str, str] | None:
 def _target_query(metabolite, fitted, smiles: str | None) -> tuple[str, str | None]:
     """(id to score, SMILES to pass) for the target: its own id when the predictor knows
     it or a SMILES is at hand (argument or annotation), else a known compartment copy."""
-    if fitted.knows_target(metabolite.id) or smiles is not None:
+    knows = getattr(fitted, "knows_target", None)
+    if knows is None or knows(metabolite.id) or smiles is not None:
         return metabolite.id, smiles
     smiles = _annotation_smiles(metabolite)
     if smiles is not None:
@@ -132,7 +134,8 @@ def _score(task: DesignTask, fitted, smiles, sequences) -> tuple[pd.Series, pd.S
     model = task.model
     query, smiles = _target_query(model.metabolites.get_by_id(task.target), fitted, smiles)
     genes = [g.id for g in model.genes if g.id not in task.protected]
-    missing = fitted.unscorable_genes(genes, sequences)
+    missing = (fitted.unscorable_genes(genes, sequences)
+               if hasattr(fitted, "unscorable_genes") else [])
     if missing:
         where = ("the FASTA/dict you passed lacks" if sequences is not None
                  else "no sequences given for")
@@ -144,7 +147,7 @@ def _score(task: DesignTask, fitted, smiles, sequences) -> tuple[pd.Series, pd.S
     probabilities = fitted.predict_proba(query, smiles=smiles, sequences=sequences, genes=genes)
     probabilities = probabilities.reindex(all_genes).rename(task.target)
     probabilities.index.name = "gene"
-    prior = fitted.prior_proba(genes)
+    prior = fitted.prior_proba(genes) if hasattr(fitted, "prior_proba") else None
     if prior is not None:
         prior = prior.reindex(all_genes).fillna(0.0)
         if np.allclose(prior.to_numpy(), probabilities.fillna(0.0).to_numpy(), atol=1e-9):

@@ -50,7 +50,7 @@ def main(argv=None) -> int:
 
     # DeepGDel's fast path: label-free autoencoder pre-training, then Pred-M.
     deepgdel = dict(mode="pretrained", pretrain_epochs=2, epochs=args.epochs,
-                    gene_max_len=300, seed=0)
+                    gene_max_len=300, random_state=0)
     tables = []
     for name, params in [("prior", {}), ("bpm", {}), ("knn", {}), ("deepgdel", deepgdel)]:
         tables.append(cross_validate(dataset, name, folds=args.folds, repeats=args.repeats,

@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
         ds = StrategyDataset.from_folder(folder, model_id)
         label, name, params, metrics = _choose(model_id, args.label or SHIPPED.get(model_id))
         t0 = time.perf_counter()
-        model = make_predictor(name, device="cpu", progress=False, seed=args.seed, **params).fit(ds)
+        model = make_predictor(name, device="cpu", progress=False, random_state=args.seed, **params).fit(ds)
         seconds = time.perf_counter() - t0
         _embed_all(model)
         out = BUNDLED / f"{model_id}.pt"

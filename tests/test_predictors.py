@@ -99,7 +99,7 @@ def test_reconstruction_loss_falls():
 def test_small_deepgdel_overfits_tiny_dataset():
     ds = toy_dataset(8, 6, seed=1)
     model = DeepGDelPredictor(epochs=60, lr=2e-2, val_fraction=0.0, dropout=0.0, target_batch=8,
-                              gene_batch=8, seed=0, **SMALL).fit(ds)
+                              gene_batch=8, random_state=0, **SMALL).fit(ds)
     proba = model.predict_frame(ds)
     acc = ((proba.to_numpy() >= 0.5) == ds.labels.to_numpy()).mean()
     assert acc >= 0.95, acc
@@ -124,12 +124,12 @@ def test_predict_shapes_and_save_load(fitted, toy, tmp_path, name):
 
 @pytest.mark.parametrize("name", ["deepgdel_res", "fpnet"])
 def test_residual_predictors_keep_their_smoothed_prior(fitted, toy, name):
-    prior = fitted[name]._prior_proba(toy.genes + ["new"])
+    prior = fitted[name].prior_proba(toy.genes + ["new"])
     n = toy.labels.shape[0]
     share = (toy.labels.sum() + 1.0) / (n + 2.0)  # Laplace-smoothed training share
     np.testing.assert_allclose(prior[toy.genes].to_numpy(), share.to_numpy(), rtol=1e-5)
     assert prior["new"] == pytest.approx(toy.labels.to_numpy().mean(), rel=1e-5)
-    assert fitted["knn"]._prior_proba(toy.genes) is None  # keeps none: no fallback
+    assert fitted["knn"].prior_proba(toy.genes) is None  # keeps none: no fallback
 
 
 def test_prior_and_bpm_values(toy):
@@ -175,7 +175,8 @@ def test_unseen_target_needs_smiles_and_unseen_gene_uses_sequence(fitted):
 
 
 def test_fpnet_learns_structure_and_embeds_new_inputs():
-    from cobra_gdel.predictors.fpnet import FingerprintNetPredictor, dipeptide_composition
+    from cobra_gdel.features import dipeptide_composition
+    from cobra_gdel.predictors.fpnet import FingerprintNetPredictor
 
     labels = pd.DataFrame([[1, 0, 1, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 1, 0, 1], [1, 1, 0, 0]],
                           index=["a_c", "a2_c", "b_c", "b2_c", "z_c"], columns=list("wxyz"))
@@ -209,8 +210,8 @@ def test_gene_without_sequence_in_training_warns(toy):
 
 
 def test_seeded_fit_is_deterministic(toy):
-    a = DeepGDelPredictor(epochs=2, seed=3, **SMALL).fit(toy).predict_frame(toy)
-    b = DeepGDelPredictor(epochs=2, seed=3, **SMALL).fit(toy).predict_frame(toy)
+    a = DeepGDelPredictor(epochs=2, random_state=3, **SMALL).fit(toy).predict_frame(toy)
+    b = DeepGDelPredictor(epochs=2, random_state=3, **SMALL).fit(toy).predict_frame(toy)
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -230,9 +231,9 @@ def test_embed_metabolites_caches_unlabelled(fitted):
     assert model.predict_proba("extra_c").notna().all()
 
 
-def test_device_and_names():
+def test_device_and_names(toy):
     with pytest.raises(ValueError, match="device"):
-        DeepGDelPredictor(device="tpu")
+        DeepGDelPredictor(device="tpu").fit(toy)  # hyper-parameters are checked by fit
     assert DeepGDelPredictor(device="auto").device_.type in ("cpu", "cuda")
     with pytest.raises(ValueError, match="unknown predictor"):
         make_predictor("nope")
@@ -240,7 +241,7 @@ def test_device_and_names():
         make_predictor("dnn", not_a_param=1)
     assert isinstance(make_predictor("prior", device="cpu"), PriorPredictor)
     with pytest.raises(ValueError, match="mode"):
-        DeepGDelPredictor(mode="bogus")
+        DeepGDelPredictor(mode="bogus").fit(toy)
 
 
 def test_corrupt_truncated_and_mismatched_checkpoints(fitted, tmp_path):

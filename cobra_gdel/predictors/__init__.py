@@ -14,13 +14,27 @@ name            class                                                       lear
 ``fpnet``       :class:`FingerprintNetPredictor`: learned Morgan-fingerprint yes
                 encoder × learned gene vectors, on the prior's logit
 =============== =========================================================== =========
+
+Every predictor follows the scikit-learn estimator contract (``__init__`` stores its
+arguments unchanged, ``fit`` validates them and learns state ending in ``_``; a
+predictor used before ``fit`` raises :class:`~cobra_gdel.exceptions.NotFittedError`)
+and offers, beside ``fit`` / ``predict_proba`` / ``predict_frame`` / ``save`` /
+``load``, what :func:`cobra_gdel.predict_deletions` asks of it:
+:meth:`~BasePredictor.prior_proba`, :meth:`~BasePredictor.unscorable_genes`,
+:meth:`~BasePredictor.knows_target` and :meth:`~BasePredictor.known_metabolites`.
+
+Modules: ``base`` (the interface and the checkpoint format), ``device`` (torch
+devices), ``latent`` (inference and persistence of the predictors that pair a target
+latent with gene latents), ``torch_pair`` (training of the DeepGDel family),
+``torch_utils`` (network building blocks), one module per predictor.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
-from .base import BasePredictor
+from .base import RENAMED_PARAMS, BasePredictor
 from .bpm import BPMPredictor
 from .deepgdel import DeepGDelPredictor
 from .dnn import DNNPredictor
@@ -62,8 +76,9 @@ def make_predictor(name: str, **params: Any) -> BasePredictor:
         One of ``"prior"``, ``"bpm"``, ``"dnn"``, ``"deepgdel"``, ``"deepgdel_res"``, ``"knn"``, ``"fpnet"``
         (case-insensitive; ``-`` is read as ``_``).
     **params
-        Hyper-parameters. ``device`` is accepted (and ignored) by the non-learned
-        predictors, so callers can pass it uniformly.
+        Hyper-parameters. ``device``, ``progress`` and ``random_state`` are accepted
+        (and ignored) by the predictors that do not take them, so callers can pass
+        them uniformly. ``seed`` is read as ``random_state`` (deprecated).
 
     Raises
     ------
@@ -76,7 +91,12 @@ def make_predictor(name: str, **params: Any) -> BasePredictor:
     klass, defaults = PREDICTORS[key]
     valid = set(klass._param_names())
     params = dict(params)
-    for soft in ("device", "progress", "seed"):
+    for old, new in RENAMED_PARAMS.items():
+        if old in params and old not in valid and new not in params:
+            warnings.warn(f"make_predictor: parameter {old!r} is now called {new!r}",
+                          DeprecationWarning, stacklevel=2)
+            params[new] = params.pop(old)
+    for soft in ("device", "progress", "random_state"):
         if soft in params and soft not in valid:
             params.pop(soft)
     unknown = set(params) - valid

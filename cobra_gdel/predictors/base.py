@@ -2,7 +2,9 @@
 
 A predictor follows the scikit-learn estimator contract: hyper-parameters are the
 arguments of ``__init__`` (stored unchanged), learned state ends in an underscore,
-``fit`` does no I/O. One checkpoint file (``torch.save`` of a plain dict) holds::
+``fit`` validates them and does no I/O; a predictor used before ``fit`` (or ``load``)
+raises :class:`cobra_gdel.exceptions.NotFittedError`. This module does not import
+torch (``save`` and ``load`` import it when called). One checkpoint file (``torch.save`` of a plain dict) holds::
 
     {"format": "cobra_gdel.predictor", "format_version": 1, "class": "<class name>",
      "params": {...}, "state": {...}}
@@ -10,6 +12,8 @@ arguments of ``__init__`` (stored unchanged), learned state ends in an underscor
 where ``state`` is class-specific (vocabularies, ``state_dict``, gene ids, cached gene and
 metabolite latents, ...). Loading validates all of it and raises
 :class:`cobra_gdel.exceptions.CheckpointError` with a readable message otherwise.
+Checkpoints written before a hyper-parameter was renamed (:data:`RENAMED_PARAMS`,
+e.g. ``seed`` → ``random_state``) load under the new name.
 """
 
 from __future__ import annotations
@@ -20,23 +24,32 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import numpy as np
 import pandas as pd
 
-from ..exceptions import CheckpointError
+from ..exceptions import CheckpointError, NotFittedError
+from .device import check_device
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BasePredictor", "FORMAT", "FORMAT_VERSION", "REGISTRY"]
+__all__ = ["BasePredictor", "FORMAT", "FORMAT_VERSION", "REGISTRY", "RENAMED_PARAMS"]
 
 FORMAT = "cobra_gdel.predictor"
 FORMAT_VERSION = 1
 #: Class name -> class, filled by :meth:`BasePredictor.__init_subclass__`.
 REGISTRY: dict[str, type[BasePredictor]] = {}
+#: Hyper-parameters renamed since checkpoints were first written: old -> new name.
+#: Checkpoints that hold an old name load with the new one (same value).
+RENAMED_PARAMS = {"seed": "random_state"}
 
 
 class BasePredictor:
-    """Base class: ``fit`` / ``predict_proba`` / ``predict_frame`` / ``save`` / ``load``."""
+    """Base class: ``fit`` / ``predict_proba`` / ``predict_frame`` / ``save`` / ``load``.
+
+    What :func:`cobra_gdel.predict_deletions` asks of a fitted predictor beside
+    :meth:`predict_proba`: :meth:`prior_proba` (its frequency prior, for the
+    fallback), :meth:`unscorable_genes`, :meth:`knows_target` and
+    :meth:`known_metabolites`.
+    """
 
     #: Short name used by :func:`cobra_gdel.predictors.make_predictor`.
     name: ClassVar[str] = "base"
@@ -98,34 +111,64 @@ class BasePredictor:
         ]
         return pd.DataFrame(rows, index=pd.Index(targets, name="metabolite"))
 
-    def _gene_prior_logits(self, genes: Sequence[str]) -> np.ndarray | None:
-        """Logit of the (smoothed) training deletion share of each of *genes*, the mean
-        share's logit for genes not seen in training; None for predictors that keep
-        no prior (``gene_prior_logit_``)."""
-        logits = getattr(self, "gene_prior_logit_", None)
-        if logits is None:
-            return None
-        index = {g: i for i, g in enumerate(self.genes_)}
-        values = np.full(len(genes), float(self.default_prior_logit_), dtype=np.float32)
-        rows = [i for i, g in enumerate(genes) if g in index]
-        if rows:
-            known = np.asarray(logits.detach().cpu().numpy(), dtype=np.float32)
-            values[rows] = known[[index[genes[i]] for i in rows]]
-        return values
+    # ------------------------------------------------------------------ what it can score
+    def prior_proba(self, genes: Sequence[str]) -> pd.Series | None:
+        """The frequency prior this predictor learned on, as P(deleted) per gene.
 
-    def _prior_proba(self, genes: Sequence[str]) -> pd.Series | None:
-        """The frequency prior this predictor learned on, as P(deleted) per gene (see
-        :meth:`_gene_prior_logits`), or None. :func:`cobra_gdel.predict_deletions`
-        repairs from it when repair from the predicted scores fails."""
-        logits = self._gene_prior_logits(genes)
-        if logits is None:
-            return None
-        return pd.Series(1.0 / (1.0 + np.exp(-logits.astype(float))),
-                         index=pd.Index(list(genes), name="gene"))
+        :func:`cobra_gdel.predict_deletions` repairs from it when repair from the
+        predicted scores fails.
+
+        Parameters
+        ----------
+        genes : sequence of str
+
+        Returns
+        -------
+        pandas.Series or None
+            Index gene id; None for predictors that keep no prior of their own (the
+            default).
+        """
+        self._check_fitted()
+        return None
+
+    def unscorable_genes(self, genes: Sequence[str],
+                         sequences: Mapping[str, str] | None = None) -> list[str]:
+        """Genes of *genes* this predictor can not score.
+
+        Parameters
+        ----------
+        genes : sequence of str
+        sequences : mapping, optional
+            Protein sequences that would be passed to :meth:`predict_proba`.
+
+        Returns
+        -------
+        list of str
+            In the order of *genes*. The default (predictors that score any gene) is
+            ``[]``; a predictor with learned gene embeddings lists the genes with
+            neither an embedding nor a sequence in *sequences*.
+        """
+        self._check_fitted()
+        return []
+
+    def knows_target(self, metabolite_id: str) -> bool:
+        """Whether :meth:`predict_proba` can score *metabolite_id* without a SMILES.
+
+        True by default (predictors that ignore the target); predictors that read the
+        target's structure say whether they cached it.
+        """
+        self._check_fitted()
+        return True
+
+    def known_metabolites(self) -> list[str]:
+        """Ids of the metabolites the predictor has cached (scored without a SMILES);
+        ``[]`` for predictors that ignore the target."""
+        self._check_fitted()
+        return []
 
     def _check_fitted(self) -> None:
         if not getattr(self, "genes_", None):
-            raise RuntimeError(f"{type(self).__name__} is not fitted; call fit(dataset) first")
+            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(dataset) first")
 
     # ------------------------------------------------------------------ persistence
     def _get_state(self) -> dict[str, Any]:  # pragma: no cover - abstract
@@ -171,13 +214,12 @@ class BasePredictor:
         state = data.get("state")
         if not isinstance(params, dict) or not isinstance(state, dict):
             raise CheckpointError(f"{source}: checkpoint lacks 'params' or 'state'")
+        params = _renamed(params, klass._param_names())
         unknown = set(params) - set(klass._param_names())
         if unknown:
             raise CheckpointError(f"{source}: parameters {sorted(unknown)} unknown to {name}")
         if device is not None and "device" in klass._param_names():
-            from ._torch import resolve_device
-
-            resolve_device(device)  # an unknown/unavailable device is a ValueError, not a bad file
+            check_device(device)  # an unknown/unavailable device is a ValueError, not a bad file
             params = {**params, "device": device}
         try:
             obj = klass(**params)
@@ -216,3 +258,13 @@ class BasePredictor:
         except Exception as exc:  # truncated zip, pickle errors, ...
             raise CheckpointError(f"{source}: cannot read checkpoint ({type(exc).__name__}: {exc})") from exc
         return cls.from_checkpoint(data, device=device, source=source)
+
+
+def _renamed(params: Mapping[str, Any], valid: Sequence[str]) -> dict[str, Any]:
+    """*params* with the old names of :data:`RENAMED_PARAMS` replaced by the new ones
+    (where the class takes the new name and the checkpoint does not hold it already)."""
+    out = dict(params)
+    for old, new in RENAMED_PARAMS.items():
+        if old in out and old not in valid and new in valid and new not in out:
+            out[new] = out.pop(old)
+    return out

@@ -10,7 +10,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._torch import PairNet, TorchPairPredictor, _length_chunks, masked_mean
+from ..features import canonical_smiles_map
+from .torch_pair import PairNet, TorchPairPredictor
+from .torch_utils import Dropout, length_chunks, make_generators, masked_mean, reset_default_parameters
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +95,9 @@ class DeepGDelNet(PairNet):
         self.meta = SeqAutoencoder(n_smiles_tokens, embedding_dim, hidden_dim)
         self.gene = SeqAutoencoder(n_gene_tokens, embedding_dim, hidden_dim)
         self.head = nn.Sequential(
-            nn.Linear(hidden_dim, head_hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(head_hidden, 1)
+            nn.Linear(hidden_dim, head_hidden), nn.ReLU(), Dropout(dropout), nn.Linear(head_hidden, 1)
         )
+        self.zero_init_head = zero_init_head
         if zero_init_head:
             nn.init.zeros_(self.head[-1].weight)
             nn.init.zeros_(self.head[-1].bias)
@@ -103,6 +106,17 @@ class DeepGDelNet(PairNet):
         for kind in ("met", "gene"):
             self.register_buffer(f"{kind}_shift", torch.zeros(hidden_dim))
             self.register_buffer(f"{kind}_scale", torch.ones(hidden_dim))
+
+    @torch.no_grad()
+    def reset_parameters(self, generator: torch.Generator) -> None:
+        """Initialise as the constructor does, drawing from *generator*."""
+        reset_default_parameters(self, generator)
+        if self.zero_init_head:
+            nn.init.zeros_(self.head[-1].weight)
+            nn.init.zeros_(self.head[-1].bias)
+        for kind in ("met", "gene"):
+            getattr(self, f"{kind}_shift").zero_()
+            getattr(self, f"{kind}_scale").fill_(1.0)
 
     @torch.no_grad()
     def set_standardisation(self, zm: torch.Tensor, zg: torch.Tensor) -> None:
@@ -191,10 +205,18 @@ class DeepGDelPredictor(TorchPairPredictor):
         dimension (mean 0, std 1 over all pre-training genes / metabolites) before
         Pred-M's product. The pre-trained mean-pooled latents share a large common
         component, so without it Pred-M barely tells genes apart. Label-free.
-    seed : int
+    random_state : int
+        Seed of the initial weights, the dropout masks, the validation split and the
+        shuffles (local generators: torch's global generator is left alone).
     device : {"auto", "cpu", "cuda"}
     progress : bool
-        tqdm progress bars.
+        tqdm progress bars (off by default).
+
+    Notes
+    -----
+    Hyper-parameters are stored as given and checked by :meth:`fit` (and
+    :meth:`pretrain`): an unknown ``mode`` or an unknown or unavailable ``device``
+    raises ValueError there.
     """
 
     name = "deepgdel"
@@ -221,12 +243,10 @@ class DeepGDelPredictor(TorchPairPredictor):
         smiles_max_len: int | None = None,
         prior_residual: bool = False,
         standardize: bool = True,
-        seed: int = 0,
+        random_state: int = 0,
         device: str = "auto",
-        progress: bool = True,
+        progress: bool = False,
     ) -> None:
-        if mode not in _MODES:
-            raise ValueError(f"mode must be one of {_MODES}, not {mode!r}")
         self.mode = mode
         self.embedding_dim = embedding_dim
         self.hidden_dim = hidden_dim
@@ -239,7 +259,8 @@ class DeepGDelPredictor(TorchPairPredictor):
         self._common_init(
             epochs=epochs, lr=lr, target_batch=target_batch, gene_batch=gene_batch, pair_batch=pair_batch, patience=patience,
             val_fraction=val_fraction, gene_max_len=gene_max_len, smiles_max_len=smiles_max_len,
-            prior_residual=prior_residual, seed=seed, device=device, progress=progress,
+            prior_residual=prior_residual, random_state=random_state, device=device,
+            progress=progress,
         )
 
     def _build_net(self, n_smiles_tokens: int, n_gene_tokens: int) -> DeepGDelNet:
@@ -250,6 +271,11 @@ class DeepGDelPredictor(TorchPairPredictor):
 
     def _rec_weight(self) -> float:
         return self.rec_weight
+
+    def _validate_params(self) -> None:
+        if self.mode not in _MODES:
+            raise ValueError(f"mode must be one of {_MODES}, not {self.mode!r}")
+        super()._validate_params()
 
     # ---------------------------------------------------------------- pre-training
     def pretrain(self, smiles: Mapping[str, str | None], sequences: Mapping[str, str]) -> DeepGDelPredictor:
@@ -272,43 +298,43 @@ class DeepGDelPredictor(TorchPairPredictor):
         """
         from tqdm.auto import tqdm
 
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)
-            canon = self._canonical(smiles, [])
-            self._build_vocabularies(canon, sequences)
-            self.net_ = self._build_net(len(self.smiles_vocab_), len(self.gene_vocab_)).to(self.device_)
-            dev = self.device_
-            rng = np.random.default_rng(self.seed + 3)
-            losses: dict[str, float] = {}
-            for kind, seqs, ae in (
-                ("smiles", sorted({s for s in canon.values() if s}), self.net_.meta),
-                ("genes", sorted({s for s in sequences.values() if s}), self.net_.gene),
-            ):
-                seqs = list(seqs) + [None]  # the placeholder gets a latent too
-                lengths = [len(s) if s else 1 for s in seqs]
-                chunks = [self._encode_tokens([seqs[i] for i in c], kind) for c in _length_chunks(lengths, 64)]
-                opt = torch.optim.Adam(ae.parameters(), lr=self.lr)
-                bar = tqdm(range(self.pretrain_epochs), desc=f"pretrain {kind}", disable=not self.progress, leave=False)
-                for _ in bar:
-                    total = 0.0
-                    for ci in rng.permutation(len(chunks)):
-                        tok, ln = chunks[ci]
-                        tok = tok.to(dev)
-                        loss = ae.reconstruction_loss(ae.encode(tok, ln), tok, ln)
-                        opt.zero_grad()
-                        loss.backward()
-                        opt.step()
-                        total += float(loss.detach())
-                    losses[kind] = total / len(chunks)
-                    bar.set_postfix(rec=f"{losses[kind]:.4f}")
-                logger.info("pre-trained %s autoencoder: reconstruction loss %.4f", kind, losses[kind])
-            self.net_.eval()
-            if self.standardize:
-                zm = self._latents(sorted({s for s in canon.values() if s}) + [None], "smiles")
-                zg = self._latents(sorted({s for s in sequences.values() if s}) + [None], "genes")
-                self.net_.set_standardisation(zm.to(dev), zg.to(dev))
-            self.pretrained_ = True
-            self.pretrain_losses_ = losses
+        self._validate_params()
+        init_gen, _ = make_generators(self.random_state, self.device_)
+        canon = canonical_smiles_map(smiles)
+        self._build_vocabularies(canon, sequences)
+        self.net_ = self._new_net(init_gen)
+        dev = self.device_
+        rng = np.random.default_rng(self.random_state + 3)
+        losses: dict[str, float] = {}
+        for kind, seqs, ae in (
+            ("smiles", sorted({s for s in canon.values() if s}), self.net_.meta),
+            ("genes", sorted({s for s in sequences.values() if s}), self.net_.gene),
+        ):
+            seqs = list(seqs) + [None]  # the placeholder gets a latent too
+            lengths = [len(s) if s else 1 for s in seqs]
+            chunks = [self._encode_tokens([seqs[i] for i in c], kind) for c in length_chunks(lengths, 64)]
+            opt = torch.optim.Adam(ae.parameters(), lr=self.lr)
+            bar = tqdm(range(self.pretrain_epochs), desc=f"pretrain {kind}", disable=not self.progress, leave=False)
+            for _ in bar:
+                total = 0.0
+                for ci in rng.permutation(len(chunks)):
+                    tok, ln = chunks[ci]
+                    tok = tok.to(dev)
+                    loss = ae.reconstruction_loss(ae.encode(tok, ln), tok, ln)
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                    total += float(loss.detach())
+                losses[kind] = total / len(chunks)
+                bar.set_postfix(rec=f"{losses[kind]:.4f}")
+            logger.info("pre-trained %s autoencoder: reconstruction loss %.4f", kind, losses[kind])
+        self.net_.eval()
+        if self.standardize:
+            zm = self._latents(sorted({s for s in canon.values() if s}) + [None], "smiles")
+            zg = self._latents(sorted({s for s in sequences.values() if s}) + [None], "genes")
+            self.net_.set_standardisation(zm.to(dev), zg.to(dev))
+        self.pretrained_ = True
+        self.pretrain_losses_ = losses
         return self
 
     def _fit_impl(self, ctx: dict[str, Any]) -> dict[str, Any]:
@@ -342,6 +368,7 @@ class DeepGDelPredictor(TorchPairPredictor):
         sequences unless it was already called (cross-validation calls it once per model
         and copies the result into every fold).
         """
+        self._validate_params()
         if self.mode == "joint":
             self.pretrained_ = False
         elif not getattr(self, "pretrained_", False):

@@ -7,7 +7,8 @@ import logging
 import torch
 from torch import nn
 
-from ._torch import PairNet, TorchPairPredictor, masked_mean
+from .torch_pair import PairNet, TorchPairPredictor
+from .torch_utils import Dropout, masked_mean, reset_default_parameters
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +32,12 @@ class DNNNet(PairNet):
         self.gene_embedding = nn.Embedding(n_gene_tokens, embedding_dim, padding_idx=0)
         self.first_m = nn.Linear(embedding_dim, hidden)
         self.first_g = nn.Linear(embedding_dim, hidden, bias=False)
-        self.rest = nn.Sequential(nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.ReLU(),
+        self.rest = nn.Sequential(nn.ReLU(), Dropout(dropout), nn.Linear(hidden, hidden), nn.ReLU(),
                                   nn.Linear(hidden, 1))
+
+    def reset_parameters(self, generator: torch.Generator) -> None:
+        """Initialise as the constructor does, drawing from *generator*."""
+        reset_default_parameters(self, generator)
 
     def encode_metabolites(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         return masked_mean(self.smiles_embedding(tokens), lengths)
@@ -63,9 +68,9 @@ class DNNPredictor(TorchPairPredictor):
     Notes
     -----
     ``epochs``, ``lr``, ``target_batch``, ``gene_batch``, ``pair_batch``, ``patience``,
-    ``val_fraction``, ``gene_max_len``, ``smiles_max_len``, ``prior_residual``, ``seed``,
-    ``device`` and ``progress`` are as for
-    :class:`~cobra_gdel.predictors.deepgdel.DeepGDelPredictor`.
+    ``val_fraction``, ``gene_max_len``, ``smiles_max_len``, ``prior_residual``,
+    ``random_state``, ``device`` and ``progress`` are as for
+    :class:`~cobra_gdel.predictors.deepgdel.DeepGDelPredictor` (checked by ``fit``).
     """
 
     name = "dnn"
@@ -85,9 +90,9 @@ class DNNPredictor(TorchPairPredictor):
         gene_max_len: int | None = 1000,
         smiles_max_len: int | None = None,
         prior_residual: bool = False,
-        seed: int = 0,
+        random_state: int = 0,
         device: str = "auto",
-        progress: bool = True,
+        progress: bool = False,
     ) -> None:
         self.embedding_dim = embedding_dim
         self.hidden = hidden
@@ -95,7 +100,8 @@ class DNNPredictor(TorchPairPredictor):
         self._common_init(
             epochs=epochs, lr=lr, target_batch=target_batch, gene_batch=gene_batch, pair_batch=pair_batch, patience=patience,
             val_fraction=val_fraction, gene_max_len=gene_max_len, smiles_max_len=smiles_max_len,
-            prior_residual=prior_residual, seed=seed, device=device, progress=progress,
+            prior_residual=prior_residual, random_state=random_state, device=device,
+            progress=progress,
         )
 
     def _build_net(self, n_smiles_tokens: int, n_gene_tokens: int) -> DNNNet:

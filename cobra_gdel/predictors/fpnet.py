@@ -18,47 +18,33 @@ seen). The network stores no per-target memory: only the encoder weights, one
 vector per training gene, and the latent of every metabolite embedded at fit time
 (labelled or not), so :meth:`predict_proba` needs no RDKit for those. A labelled
 target without a SMILES keeps the zero latent, i.e. it is scored by the prior.
+Inference and persistence of the latents are those of
+:class:`~cobra_gdel.predictors.latent.LatentPairPredictor`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from itertools import product
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
-from ..exceptions import MissingInputError
-from ..features import canonical_smiles
-from ._torch import _logit, resolve_device
-from .base import BasePredictor
+from ..features import DIPEPTIDES, canonical_smiles, dipeptide_composition, morgan_fingerprints
+from .latent import LatentPairPredictor
+from .torch_utils import (
+    Dropout,
+    build_module,
+    dropout_generator,
+    make_generators,
+    reset_default_parameters,
+)
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FingerprintNet", "FingerprintNetPredictor", "dipeptide_composition"]
-
-_AMINO = "ACDEFGHIKLMNPQRSTVWY"
-_DIPEPTIDES = {a + b: i for i, (a, b) in enumerate(product(_AMINO, repeat=2))}
-
-
-def dipeptide_composition(sequences: Sequence[str | None]) -> np.ndarray:
-    """Frequencies (n, 400) of the 400 standard dipeptides; a missing sequence (or
-    one without a standard dipeptide) gives a zero row."""
-    out = np.zeros((len(sequences), len(_DIPEPTIDES)), dtype=np.float32)
-    for i, seq in enumerate(sequences):
-        if not seq:
-            continue
-        seq = seq.upper()
-        idx = [_DIPEPTIDES.get(seq[j : j + 2], -1) for j in range(len(seq) - 1)]
-        idx = [k for k in idx if k >= 0]
-        if idx:
-            np.add.at(out[i], idx, 1.0)
-            out[i] /= len(idx)
-    return out
+__all__ = ["FingerprintNet", "FingerprintNetPredictor"]
 
 
 class FingerprintNet(nn.Module):
@@ -67,10 +53,18 @@ class FingerprintNet(nn.Module):
     def __init__(self, n_bits: int, n_genes: int, latent_dim: int, hidden_dim: int, dropout: float) -> None:
         super().__init__()
         self.metabolite = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(n_bits, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, latent_dim)
+            Dropout(dropout), nn.Linear(n_bits, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, latent_dim)
         )
         self.gene_id = nn.Parameter(0.01 * torch.randn(n_genes, latent_dim))
-        self.gene_seq = nn.Linear(len(_DIPEPTIDES), latent_dim, bias=False)
+        self.gene_seq = nn.Linear(len(DIPEPTIDES), latent_dim, bias=False)
+        nn.init.zeros_(self.gene_seq.weight)
+
+    @torch.no_grad()
+    def reset_parameters(self, generator: torch.Generator) -> None:
+        """Initialise as the constructor does, drawing from *generator*."""
+        reset_default_parameters(self.metabolite, generator)
+        self.gene_id.copy_(0.01 * torch.randn(self.gene_id.shape, generator=generator))
+        reset_default_parameters(self.gene_seq, generator)
         nn.init.zeros_(self.gene_seq.weight)
 
     def encode_metabolites(self, fingerprints: torch.Tensor) -> torch.Tensor:
@@ -86,12 +80,10 @@ class FingerprintNet(nn.Module):
 
 
 def _fingerprints(smiles: Sequence[str | None], radius: int, n_bits: int) -> np.ndarray:
-    from .knn import morgan_fingerprints
-
     return morgan_fingerprints(smiles, radius, n_bits).astype(np.float32)
 
 
-class FingerprintNetPredictor(BasePredictor):
+class FingerprintNetPredictor(LatentPairPredictor):
     """Learned fingerprint encoder × learned gene embeddings, on the prior's logit.
 
     Parameters
@@ -108,10 +100,11 @@ class FingerprintNetPredictor(BasePredictor):
         Full-batch training epochs.
     radius, n_bits : int
         Morgan fingerprint settings.
-    seed : int
-        Seed of the initial weights.
+    random_state : int
+        Seed of the initial weights and the dropout masks (local generators: torch's
+        global generator is left alone).
     device : str
-        ``"cpu"``, ``"cuda"`` or ``"auto"``.
+        ``"cpu"``, ``"cuda"`` or ``"auto"`` (checked by :meth:`fit` and ``load``).
     """
 
     name = "fpnet"
@@ -126,7 +119,7 @@ class FingerprintNetPredictor(BasePredictor):
         epochs: int = 300,
         radius: int = 2,
         n_bits: int = 2048,
-        seed: int = 0,
+        random_state: int = 0,
         device: str = "cpu",
     ) -> None:
         self.latent_dim = latent_dim
@@ -137,14 +130,8 @@ class FingerprintNetPredictor(BasePredictor):
         self.epochs = epochs
         self.radius = radius
         self.n_bits = n_bits
-        self.seed = seed
+        self.random_state = random_state
         self.device = device
-        resolve_device(device)  # unknown device -> ValueError now
-
-    @property
-    def device_(self) -> torch.device:
-        """The torch device in use."""
-        return resolve_device(self.device)
 
     def _net(self, n_genes: int) -> FingerprintNet:
         return FingerprintNet(self.n_bits, n_genes, self.latent_dim, self.hidden_dim, self.dropout)
@@ -152,210 +139,103 @@ class FingerprintNetPredictor(BasePredictor):
     # ---------------------------------------------------------------- training
     def fit(self, dataset: Any) -> FingerprintNetPredictor:
         """Train on *dataset* (targets without a SMILES train the gene part only
-        through the prior; they are left out of the pairs)."""
+        through the prior; they are left out of the pairs).
+
+        Raises
+        ------
+        ValueError
+            An invalid hyper-parameter (e.g. an unknown or unavailable ``device``), a
+            dataset without targets, or an invalid SMILES of a target.
+        """
+        self._validate_params()
         labels = dataset.labels
         if labels.shape[0] == 0:
             raise ValueError("cannot fit on a dataset without targets")
         targets = list(labels.index)
         smiles = {t: dataset.smiles.get(t) for t in targets}
         canon = {t: canonical_smiles(s, t) if s else None for t, s in smiles.items()}
-        n = labels.shape[0]
-        share = (labels.sum(axis=0).to_numpy(dtype=float) + 1.0) / (n + 2.0)
         self.genes_ = list(labels.columns)
-        self.gene_prior_logit_ = torch.tensor(_logit(share), dtype=torch.float32)
-        self.default_prior_logit_ = float(_logit(np.array([labels.to_numpy().mean()]))[0])
+        self._fit_prior_logits(labels)
         comp = torch.from_numpy(dipeptide_composition([dataset.sequences.get(g) for g in self.genes_]))
-
         with_smiles = [i for i, t in enumerate(targets) if canon[t]]
-        torch.manual_seed(self.seed)
-        net = self._net(len(self.genes_)).to(self.device_)
-        dev = self.device_
+        init_gen, dropout_gen = make_generators(self.random_state, self.device_)
+        net = build_module(lambda: self._net(len(self.genes_)), init_gen).to(self.device_)
         losses: list[float] = []
         if with_smiles:
-            x = torch.from_numpy(_fingerprints([canon[targets[i]] for i in with_smiles], self.radius,
-                                               self.n_bits)).to(dev)
-            y = torch.from_numpy(labels.to_numpy(dtype=np.float32)[with_smiles]).to(dev)
-            prior = self.gene_prior_logit_.to(dev)
-            rows = torch.arange(len(self.genes_), device=dev)
-            comp_d = comp.to(dev)
-            opt = torch.optim.AdamW(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-            net.train()
-            for _ in range(self.epochs):
-                opt.zero_grad()
-                logits = net.encode_metabolites(x) @ net.encode_genes(comp_d, rows).T + prior
-                loss = nn.functional.binary_cross_entropy_with_logits(logits, y)
-                loss.backward()
-                opt.step()
-                losses.append(float(loss.detach()))
+            x = _fingerprints([canon[targets[i]] for i in with_smiles], self.radius, self.n_bits)
+            y = labels.to_numpy(dtype=np.float32)[with_smiles]
+            with dropout_generator(net, dropout_gen):
+                losses = self._train(net, torch.from_numpy(x), torch.from_numpy(y), comp)
         self.net_ = net.eval()
+        dev = self.device_
         with torch.no_grad():
             self.gene_latents_ = net.encode_genes(comp.to(dev), torch.arange(len(self.genes_), device=dev)).cpu()
         self.training_ = {"mode": "supervised", "epochs": self.epochs, "n_pairs_targets": len(with_smiles),
                           "final_loss": losses[-1] if losses else None}
-        self.metabolites_: list[str] = []
+        self.metabolites_ = []
         self.metabolite_latents_ = torch.zeros((0, self.latent_dim))
-        self._met_index: dict[str, int] = {}
+        self._index_metabolites()
         self.embed_metabolites(dataset.smiles)  # targets' SMILES were validated above
         # labelled targets without a structure keep the zero latent: the frequency prior
         blank = [t for t in targets if not canon[t]]
         if blank:
             self.metabolite_latents_ = torch.cat([self.metabolite_latents_, torch.zeros((len(blank), self.latent_dim))])
-            for t in blank:
-                self._met_index[t] = len(self.metabolites_)
-                self.metabolites_.append(t)
-        logger.info("fpnet: %d targets, %d genes, final loss %.4f", n, len(self.genes_),
+            self.metabolites_ = self.metabolites_ + blank
+            self._index_metabolites()
+        logger.info("fpnet: %d targets, %d genes, final loss %.4f", len(targets), len(self.genes_),
                     losses[-1] if losses else float("nan"))
         return self
 
-    # ---------------------------------------------------------------- inference
+    def _train(self, net: FingerprintNet, x: torch.Tensor, y: torch.Tensor, comp: torch.Tensor) -> list[float]:
+        """Full-batch AdamW epochs on fingerprints *x* × all genes; the losses."""
+        dev = self.device_
+        x, y, comp = x.to(dev), y.to(dev), comp.to(dev)
+        prior = self.gene_prior_logit_.to(dev)
+        rows = torch.arange(len(self.genes_), device=dev)
+        opt = torch.optim.AdamW(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        net.train()
+        losses = []
+        for _ in range(self.epochs):
+            opt.zero_grad()
+            logits = net.encode_metabolites(x) @ net.encode_genes(comp, rows).T + prior
+            loss = nn.functional.binary_cross_entropy_with_logits(logits, y)
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+        return losses
+
+    # ---------------------------------------------------------------- encoders
     @torch.no_grad()
-    def _encode_smiles(self, smiles: Sequence[str]) -> torch.Tensor:
+    def _encode_smiles(self, smiles: Sequence[str | None]) -> torch.Tensor:
         if not smiles:
             return torch.zeros((0, self.latent_dim))
         x = torch.from_numpy(_fingerprints(smiles, self.radius, self.n_bits)).to(self.device_)
         return self.net_.encode_metabolites(x).cpu()
 
-    def embed_metabolites(self, smiles: Mapping[str, str | None]) -> list[str]:
-        """Cache latents for more metabolites so that :meth:`predict_proba` needs no
-        SMILES for them; unparsable SMILES are skipped with a warning. Returns the
-        ids added or refreshed."""
-        ids, canon, skipped = [], [], []
-        for met, smi in smiles.items():
-            if not smi:
-                continue
-            try:
-                canon.append(canonical_smiles(smi, met))
-                ids.append(met)
-            except ValueError:
-                skipped.append(met)
-        if skipped:
-            logger.warning("unparsable SMILES skipped: %s", skipped[:20])
-        z = self._encode_smiles(canon)
-        lat = list(self.metabolite_latents_)
-        for row, m in enumerate(ids):
-            if m in self._met_index:
-                lat[self._met_index[m]] = z[row]
-            else:
-                self._met_index[m] = len(self.metabolites_)
-                self.metabolites_.append(m)
-                lat.append(z[row])
-        self.metabolite_latents_ = torch.stack(lat) if lat else torch.zeros((0, self.latent_dim))
-        return ids
-
-    def _target_latents(self, targets: Sequence[str], smiles: Mapping[str, str | None],
-                        strict: bool) -> torch.Tensor:
-        out: list[torch.Tensor | None] = []
-        todo: list[tuple[int, str]] = []
-        for i, t in enumerate(targets):
-            if t in self._met_index:
-                out.append(self.metabolite_latents_[self._met_index[t]])
-                continue
-            smi = smiles.get(t)
-            if not smi:
-                if strict:
-                    raise MissingInputError(f"target {t!r} was not seen in training; pass its SMILES (smiles=...)")
-                logger.debug("target %s has no SMILES: it gets the prior", t)
-                out.append(torch.zeros(self.latent_dim))
-                continue
-            out.append(None)
-            todo.append((i, canonical_smiles(smi, t)))
-        z = self._encode_smiles([s for _, s in todo])
-        for row, (i, _) in enumerate(todo):
-            out[i] = z[row]
-        return torch.stack(out) if out else torch.zeros((0, self.latent_dim))  # type: ignore[arg-type]
-
     @torch.no_grad()
-    def _gene_vectors(self, genes: Sequence[str], sequences: Mapping[str, str] | None
-                      ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Learned vectors of training genes; others embedded from their sequence."""
-        index = {g: i for i, g in enumerate(self.genes_)}
-        z = torch.zeros((len(genes), self.latent_dim))
-        prior = torch.from_numpy(self._gene_prior_logits(genes))
-        known = [i for i, g in enumerate(genes) if g in index]
-        if known:
-            z[known] = self.gene_latents_[torch.tensor([index[genes[i]] for i in known])]
-        new = [i for i, g in enumerate(genes) if g not in index]
-        if new:
-            comp = dipeptide_composition([(sequences or {}).get(genes[i]) for i in new])
-            z[new] = self.net_.encode_genes(torch.from_numpy(comp).to(self.device_)).cpu()
-        return z, prior
+    def _encode_new_genes(self, genes: Sequence[str], sequences: Mapping[str, str]) -> torch.Tensor:
+        """Genes not seen in training are embedded from their sequence alone (a gene
+        without one gets the zero vector: the prior's mean)."""
+        comp = dipeptide_composition([sequences.get(g) for g in genes])
+        return self.net_.encode_genes(torch.from_numpy(comp).to(self.device_)).cpu()
 
-    def _proba(self, zm: torch.Tensor, genes: Sequence[str], sequences: Mapping[str, str] | None) -> np.ndarray:
-        zg, prior = self._gene_vectors(genes, sequences)
+    def _pair_proba(self, zm: torch.Tensor, zg: torch.Tensor, prior: torch.Tensor) -> np.ndarray:
         return torch.sigmoid(zm @ zg.T + prior[None, :]).double().numpy()
 
-    def predict_proba(
-        self,
-        target: str,
-        *,
-        smiles: str | None = None,
-        sequences: Mapping[str, str] | None = None,
-        genes: Sequence[str] | None = None,
-    ) -> pd.Series:
-        """P(deleted) per gene for one target.
-
-        Parameters
-        ----------
-        target : str
-            Metabolite id; its cached latent is used when it was embedded at fit
-            time, otherwise *smiles* is required.
-        smiles : str, optional
-            SMILES of a target without a cached latent.
-        sequences : mapping, optional
-            Protein sequences of genes without a learned embedding (a gene with
-            neither gets the prior's mean).
-        genes : sequence of str, optional
-            Genes to score; defaults to the training genes.
-
-        Raises
-        ------
-        cobra_gdel.exceptions.MissingInputError
-            An unseen target without a SMILES.
-        ValueError
-            An invalid SMILES (the message names *target*).
-        """
-        self._check_fitted()
-        genes = list(self.genes_ if genes is None else genes)
-        zm = self._target_latents([target], {target: smiles} if smiles else {}, strict=True)
-        return pd.Series(self._proba(zm, genes, sequences)[0], index=pd.Index(genes, name="gene"), name=target)
-
-    def predict_frame(self, dataset: Any, targets: Sequence[str] | None = None) -> pd.DataFrame:
-        """P(deleted) for *targets* (default: the dataset's) × the dataset's genes;
-        a target without a latent or SMILES gets the prior."""
-        self._check_fitted()
-        targets = list(dataset.targets if targets is None else targets)
-        zm = self._target_latents(targets, dataset.smiles, strict=False)
-        return pd.DataFrame(self._proba(zm, dataset.genes, dataset.sequences),
-                            index=pd.Index(targets, name="metabolite"),
-                            columns=pd.Index(dataset.genes, name="gene"))
+    def _blank_target_latent(self) -> torch.Tensor:
+        """A target without a SMILES gets the zero latent: it is scored by the prior."""
+        return torch.zeros(self.latent_dim)
 
     # ---------------------------------------------------------------- persistence
     def _get_state(self) -> dict[str, Any]:
         return {
             "state_dict": {k: v.detach().cpu() for k, v in self.net_.state_dict().items()},
-            "gene_ids": list(self.genes_),
-            "gene_latents": self.gene_latents_.cpu(),
-            "gene_prior_logit": self.gene_prior_logit_.cpu(),
-            "default_prior_logit": float(self.default_prior_logit_),
-            "metabolite_ids": list(self.metabolites_),
-            "metabolite_latents": self.metabolite_latents_.cpu(),
-            "training": dict(self.training_),
+            **self._latent_state(),
         }
 
     def _set_state(self, state: Mapping[str, Any], device: str | None) -> None:
-        self.genes_ = list(state["gene_ids"])
-        net = self._net(len(self.genes_))
+        n_genes = len(state["gene_ids"])
+        net = build_module(lambda: self._net(n_genes), None).to(self.device_)
         net.load_state_dict(state["state_dict"], strict=True)
-        self.net_ = net.to(self.device_).eval()
-        self.gene_latents_ = state["gene_latents"].float()
-        self.gene_prior_logit_ = state["gene_prior_logit"].float()
-        self.default_prior_logit_ = float(state["default_prior_logit"])
-        self.metabolites_ = list(state["metabolite_ids"])
-        self.metabolite_latents_ = state["metabolite_latents"].float()
-        self.training_ = dict(state["training"])
-        n = len(self.genes_)
-        if self.gene_latents_.shape[0] != n or len(self.gene_prior_logit_) != n:
-            raise ValueError("gene arrays do not match the gene ids")
-        if self.metabolite_latents_.shape[0] != len(self.metabolites_):
-            raise ValueError("metabolite latents do not match the metabolite ids")
-        self._met_index = {m: i for i, m in enumerate(self.metabolites_)}
+        self.net_ = net.eval()
+        self._set_latent_state(state)

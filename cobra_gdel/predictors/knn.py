@@ -23,33 +23,15 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import MissingInputError
-from ..features import canonical_smiles
+from ..features import canonical_smiles, morgan_fingerprints
 from .base import BasePredictor
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["KNNPredictor", "morgan_fingerprints"]
+__all__ = ["KNNPredictor"]
 
 _KS = (1, 2, 3, 5, 10)
 _ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
-
-
-def morgan_fingerprints(smiles: Sequence[str | None], radius: int = 2, n_bits: int = 2048) -> np.ndarray:
-    """Boolean Morgan fingerprints (n, n_bits); a missing SMILES gives an all-zero row."""
-    from rdkit import Chem, DataStructs, RDLogger
-    from rdkit.Chem import rdFingerprintGenerator
-
-    RDLogger.DisableLog("rdApp.*")
-    gen = rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
-    out = np.zeros((len(smiles), n_bits), dtype=bool)
-    for i, smi in enumerate(smiles):
-        mol = Chem.MolFromSmiles(smi) if smi else None
-        if mol is None:
-            continue
-        arr = np.zeros((n_bits,), dtype=np.uint8)
-        DataStructs.ConvertToNumpyArray(gen.GetFingerprint(mol), arr)
-        out[i] = arr.astype(bool)
-    return out
 
 
 def _tanimoto(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -196,6 +178,16 @@ class KNNPredictor(BasePredictor):
         fps = self._fingerprints(targets, dataset.smiles, strict=False)
         return pd.DataFrame(self._predict_rows(fps, dataset.genes), index=pd.Index(targets, name="metabolite"),
                             columns=pd.Index(dataset.genes, name="gene"))
+
+    def knows_target(self, metabolite_id: str) -> bool:
+        """True when *metabolite_id*'s fingerprint is cached (no SMILES needed)."""
+        self._check_fitted()
+        return metabolite_id in self._index
+
+    def known_metabolites(self) -> list[str]:
+        """Ids of the metabolites whose fingerprints are cached."""
+        self._check_fitted()
+        return list(self.metabolites_)
 
     def _get_state(self) -> dict[str, Any]:
         import torch

@@ -1,14 +1,10 @@
-"""Strategy tables, sequences, datasets, cross-validation splits and metrics.
+"""Strategy datasets, target-wise cross-validation splits and synthetic toy data.
 
-Nothing here imports cobra, optlang or torch: the module reads the three files of a
-strategy data folder (``strategies.csv``, ``proteins.fasta``, ``smiles.tsv``), bundles
-them in a :class:`StrategyDataset`, splits target metabolites for cross-validation and
-scores predicted probabilities with the metrics of the DeepGDel paper.
+Nothing here imports cobra, optlang or torch.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Iterator, Sequence
@@ -18,151 +14,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..features import canonical_smiles
+from .readers import read_fasta, read_smiles, read_strategies
+
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "data_dir",
-    "read_strategies",
-    "read_fasta",
-    "read_smiles",
-    "file_sha256",
     "StrategyDataset",
     "TargetKFold",
     "target_folds",
     "structure_groups",
     "predetermined_genes",
-    "accuracy",
-    "target_macro_scores",
-    "target_auc",
-    "score_predictions",
     "toy_dataset",
 ]
-
-_MODEL_IDS = ("e_coli_core", "iMM904", "iML1515")
-
-
-def data_dir(model_id: str | None = None) -> Path | None:
-    """Locate the strategy data folder (``COBRA_GDEL_DATA`` or ``../shared/data``).
-
-    Parameters
-    ----------
-    model_id : str, optional
-        A sub-folder (``"e_coli_core"``, ``"iMM904"``, ``"iML1515"``). When given,
-        the returned path is that model's folder.
-
-    Returns
-    -------
-    pathlib.Path or None
-        The folder, or None when no data folder is found (callers skip or raise).
-    """
-    candidates = []
-    env = os.environ.get("COBRA_GDEL_DATA")
-    if env:
-        candidates.append(Path(env))
-    here = Path(__file__).resolve().parent.parent
-    candidates += [here.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
-    for root in candidates:
-        path = root / model_id if model_id else root
-        if path.is_dir():
-            return path
-    return None
-
-
-# ----------------------------------------------------------------------------- readers
-
-
-def read_strategies(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a ``strategies.csv`` table.
-
-    Parameters
-    ----------
-    path : str or path-like
-        CSV with a ``metabolite`` column and one 0/1 column per gene id
-        (1 = the gene is deleted in the target's strategy).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index = metabolite ids (named ``metabolite``), columns = gene ids, dtype int8.
-
-    Raises
-    ------
-    ValueError
-        If the ``metabolite`` column is missing, a metabolite id is repeated, or a value
-        is not 0 or 1.
-    """
-    frame = pd.read_csv(path, dtype={"metabolite": str})
-    if "metabolite" not in frame.columns:
-        raise ValueError(f"{path}: no 'metabolite' column")
-    frame = frame.set_index("metabolite")
-    frame.columns = [str(c) for c in frame.columns]
-    if frame.index.has_duplicates:
-        dup = sorted(set(frame.index[frame.index.duplicated()]))
-        raise ValueError(f"{path}: repeated metabolite ids {dup[:5]}")
-    values = frame.to_numpy()
-    if frame.isna().to_numpy().any() or not np.isin(values, (0, 1)).all():
-        raise ValueError(f"{path}: strategy values must be 0 or 1")
-    return frame.astype(np.int8)
-
-
-def read_fasta(path: str | os.PathLike) -> dict[str, str]:
-    """Read protein sequences from a FASTA file with Biopython.
-
-    Parameters
-    ----------
-    path : str or path-like
-        FASTA file; the record id is the gene id.
-
-    Returns
-    -------
-    dict of str to str
-        Gene id to upper-case amino-acid sequence (a trailing ``*`` stop is removed).
-    """
-    from Bio import SeqIO
-
-    out: dict[str, str] = {}
-    for record in SeqIO.parse(str(path), "fasta"):
-        seq = str(record.seq).upper().rstrip("*")
-        if record.id in out:
-            logger.warning("%s: gene %s appears twice; keeping the first", path, record.id)
-            continue
-        out[record.id] = seq
-    return out
-
-
-def read_smiles(path: str | os.PathLike) -> dict[str, str | None]:
-    """Read a ``smiles.tsv`` table (columns ``metabolite`` and ``smiles``).
-
-    Parameters
-    ----------
-    path : str or path-like
-        Tab-separated file; an empty ``smiles`` cell means no structure is known.
-
-    Returns
-    -------
-    dict of str to (str or None)
-        Metabolite id to SMILES string, or None where the SMILES is missing.
-    """
-    frame = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    if not {"metabolite", "smiles"} <= set(frame.columns):
-        raise ValueError(f"{path}: needs 'metabolite' and 'smiles' columns")
-    out: dict[str, str | None] = {}
-    for met, smi in zip(frame["metabolite"], frame["smiles"]):
-        smi = smi.strip()
-        out[met] = smi if smi else None
-    return out
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """Hex SHA-256 digest of a file (used in bundled-model manifests)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-# ----------------------------------------------------------------------------- dataset
 
 
 @dataclass
@@ -356,16 +220,11 @@ def structure_groups(dataset: StrategyDataset) -> list[str]:
     Many targets are one compound in several compartments (``x_c``, ``x_e``, ...) with
     near-identical strategies; grouping by structure keeps them in one CV fold.
     """
-    from .features import canonical_smiles
-
     out = []
     for t in dataset.targets:
         smi = dataset.smiles.get(t)
         out.append(canonical_smiles(smi, t) if smi else f"<id:{t}>")
     return out
-
-
-# ----------------------------------------------------------------------------- metrics
 
 
 def predetermined_genes(labels: pd.DataFrame, low: float = 0.1, high: float = 0.9) -> list[str]:
@@ -385,98 +244,6 @@ def predetermined_genes(labels: pd.DataFrame, low: float = 0.1, high: float = 0.
     """
     share = labels.mean(axis=0)
     return list(labels.columns[(share >= high) | (share <= low)])
-
-
-def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Pooled accuracy over all (target, gene) pairs."""
-    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
-    return float(np.mean(y_true == y_pred)) if y_true.size else float("nan")
-
-
-def _macro_prf(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[float, float, float]:
-    """Macro (over classes 0 and 1) precision, recall, F1 of one target.
-
-    Matches ``sklearn.metrics.precision_recall_fscore_support(average="macro",
-    zero_division=0)``: classes are those present in *y_true* or *y_pred*.
-    """
-    classes = np.union1d(y_true, y_pred)
-    p, r, f = [], [], []
-    for c in classes:
-        tp = np.sum((y_pred == c) & (y_true == c))
-        pp, ap = np.sum(y_pred == c), np.sum(y_true == c)
-        prec = tp / pp if pp else 0.0
-        rec = tp / ap if ap else 0.0
-        p.append(prec)
-        r.append(rec)
-        f.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
-    return float(np.mean(p)), float(np.mean(r)), float(np.mean(f))
-
-
-def target_macro_scores(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[float, float, float]:
-    """Per-target macro precision, recall and F1, each averaged over targets (rows)."""
-    y_true, y_pred = np.atleast_2d(y_true), np.atleast_2d(y_pred)
-    scores = np.array([_macro_prf(t, p) for t, p in zip(y_true, y_pred) if t.size])
-    if not len(scores):
-        return float("nan"), float("nan"), float("nan")
-    return tuple(float(x) for x in scores.mean(axis=0))  # type: ignore[return-value]
-
-
-def _auc(y_true: np.ndarray, score: np.ndarray) -> float:
-    """ROC AUC (Mann-Whitney, ties count one half) of one target."""
-    pos, neg = score[y_true == 1], score[y_true == 0]
-    ranks = pd.Series(np.concatenate([pos, neg])).rank(method="average").to_numpy()
-    n_pos, n_neg = len(pos), len(neg)
-    return float((ranks[:n_pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
-def target_auc(y_true: np.ndarray, score: np.ndarray) -> float:
-    """ROC AUC per target (row), averaged over targets whose row has both classes."""
-    y_true, score = np.atleast_2d(y_true), np.atleast_2d(score)
-    aucs = [_auc(t, s) for t, s in zip(y_true, score) if 0 < t.sum() < t.size]
-    return float(np.mean(aucs)) if aucs else float("nan")
-
-
-def score_predictions(
-    labels: pd.DataFrame,
-    proba: pd.DataFrame,
-    *,
-    exclude: Sequence[str] = (),
-    threshold: float = 0.5,
-) -> dict[str, float]:
-    """Score predicted deletion probabilities against true strategies.
-
-    Parameters
-    ----------
-    labels : pandas.DataFrame
-        Targets × genes, 0/1.
-    proba : pandas.DataFrame
-        Targets × genes, P(deleted); aligned to *labels* by index and columns.
-    exclude : sequence of str
-        Genes left out of the scores (the pre-determined ones).
-    threshold : float
-        A gene is predicted deleted when its probability is ≥ *threshold*.
-
-    Returns
-    -------
-    dict
-        ``accuracy`` (pooled), ``precision``, ``recall``, ``f1`` (per-target macro,
-        averaged over targets) and ``auc`` (per-target, averaged over targets with
-        both classes; NaN when none has).
-    """
-    genes = [g for g in labels.columns if g not in set(exclude)]
-    y = labels.loc[:, genes].to_numpy()
-    p = proba.loc[labels.index, genes].to_numpy(dtype=float)
-    if np.isnan(p).any():
-        raise ValueError("predicted probabilities contain NaN")
-    pred = (p >= threshold).astype(np.int8)
-    precision, recall, f1 = target_macro_scores(y, pred)
-    return {
-        "accuracy": accuracy(y, pred),
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "auc": target_auc(y, p),
-    }
 
 
 # ----------------------------------------------------------------------------- toy data
