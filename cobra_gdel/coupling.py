@@ -51,6 +51,9 @@ __all__ = ["EPS", "GROWTH_TOLERANCE", "CouplingChecker", "check_coupling", "clea
 GROWTH_TOLERANCE = 1e-6
 #: Slack on the final comparisons against the lower bounds.
 EPS = 1e-9
+#: Growth fixes tried (relative, below the maximum) when production stays infeasible at
+#: GROWTH_TOLERANCE (see :meth:`CouplingChecker.check`).
+RELAXED_TOLERANCES = (1e-5, 1e-4)
 
 
 # -- checker ------------------------------------------------------------------------------
@@ -308,15 +311,30 @@ class CouplingChecker:
 
     def _evaluate(self, terms, deadline: float | None) -> tuple[float, float, float]:
         """(max growth, min and max production at that growth); all NaN when no flux
-        distribution is feasible."""
+        distribution is feasible.
+
+        When production is infeasible at the growth the same LP just found, the solves
+        are repeated from a fresh basis, then on a fresh problem, then with growth fixed
+        further below its maximum (``RELAXED_TOLERANCES``: a lower growth bound only
+        lowers the minimal production, so the verdict stays on the safe side; models
+        with bounds of ±999999 need it with some solvers). If even that fails,
+        :class:`~cobra_gdel.exceptions.SolverError` is raised.
+        """
         nan = float("nan")
-        for attempt in range(3):
-            if attempt == 1:
+        steps = [("warm", GROWTH_TOLERANCE), ("fresh basis", GROWTH_TOLERANCE),
+                 ("fresh problem", GROWTH_TOLERANCE)]
+        steps += [("relaxed", tolerance) for tolerance in RELAXED_TOLERANCES]
+        growth = nan
+        for attempt, tolerance in steps:
+            if attempt == "fresh basis":
                 logger.info("production infeasible at the maximal growth; fresh basis")
                 self.lp.reset_basis()
-            elif attempt == 2:
+            elif attempt == "fresh problem":
                 logger.warning("production infeasible at the maximal growth; fresh problem")
                 self.lp.rebuild()
+            elif attempt == "relaxed":
+                logger.warning("production infeasible at the maximal growth; growth fixed "
+                               "%g below it", tolerance)
             growth = self.lp.solve(self.growth_coefs, "max", seconds=_left(deadline))
             if growth is None:
                 return nan, nan, nan
@@ -324,14 +342,14 @@ class CouplingChecker:
             # whether a blocked network reports 0 or 6e-14) is reported as 0.
             growth = growth if growth > EPS else 0.0
             low, high = self._production_range(
-                terms, growth - max(EPS, GROWTH_TOLERANCE * growth), after_growth=True,
+                terms, growth - max(EPS, tolerance * growth), after_growth=attempt != "relaxed",
                 deadline=deadline)
             if not math.isnan(low):
                 return growth, low, high
         raise SolverError(
             f"production of the target is infeasible at the maximal growth {growth:.6g} that "
-            f"the same LP ({self.interface.__name__}) just found, even on a fresh problem: a "
-            "numerical failure, not a verdict")
+            f"the same LP ({self.interface.__name__}) just found, even on a fresh problem "
+            "and with growth fixed 1e-4 below it: a numerical failure, not a verdict")
 
 
 def _left(deadline: float | None) -> float | None:

@@ -256,6 +256,17 @@ class _Rounds:
             self.task.clock.mark("MILP solve")
         return outcome
 
+    def _weight(self) -> tuple[float | None, str]:
+        """(W, solve outcome): W is the maximal growth under the requirements (all genes
+        kept; an LP in all but name), None when that solve did not end optimal."""
+        milp = self.milp
+        milp.fix_all_kept(True)
+        milp.set_max_growth_objective()
+        outcome = self._timed("milp", milp.solve,
+                              min(self.task.clock.left(), DEFAULT_MILP_TIME_LIMIT))
+        milp.fix_all_kept(False)
+        return (milp.problem.objective.value if outcome == "optimal" else None), outcome
+
     def run(self, max_iterations: int) -> tuple[CouplingReport | None, str, str]:
         """(best report, method, reason) after at most *max_iterations* solves."""
         task, milp, clock = self.task, self.milp, self.task.clock

@@ -173,8 +173,8 @@ def test_big_m_ranges_open_the_auxiliary_sink(textbook):
     checker = get_checker(textbook)
     rid, stoich, auxiliary = production_spec(textbook, textbook.metabolites.get_by_id("13dpg_c"))
     assert auxiliary
-    wild = flux_ranges(textbook, checker, 0.001)
-    opened = flux_ranges(textbook, checker, 0.001, production=(rid, stoich))
+    wild = flux_ranges(checker, 0.001)
+    opened = flux_ranges(checker, 0.001, production=(rid, stoich))
     assert opened["PIt2r"][1] > wild["PIt2r"][1] + 1.0
     for reaction, (low, high) in wild.items():  # never narrower
         assert opened[reaction][0] <= low + 1e-6 and opened[reaction][1] >= high - 1e-6
@@ -265,7 +265,7 @@ def test_production_requirement_survives_a_fresh_problem(textbook):
         milp.require_production(level)
         assert milp.solve(10) == "optimal"
         growth[level] = milp.problem.objective.value
-        assert milp.value(milp.flux["EX_succ_e"]) >= level - 1e-6
+        assert milp.value(milp.columns["EX_succ_e"]) >= level - 1e-6
     assert growth[0.9 * high] < growth[0.001] - 0.1
 
 

@@ -11,9 +11,11 @@ that e.g. iJO1366 (which shares most b-numbers with iML1515) uses iML1515's.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,15 +102,29 @@ def select(model, name: str = "auto") -> BundledPredictor:
         "`cobra-gdel train` and pass predictor=<file or fitted predictor>.")
 
 
-@functools.lru_cache(maxsize=None)
-def _load(path: str, device: str | None):
-    from ..predictors import load_predictor
-
-    logger.info("loading predictor %s on %s", path, device or "cpu")
-    return load_predictor(path, device=device)
+_LOADED: dict[tuple, object] = {}
+_LOCK = threading.Lock()
 
 
 def load(item: BundledPredictor | str | Path, device: str | None = None):
-    """Load a bundled predictor (or a saved predictor file) once per process and device."""
+    """Load a bundled predictor (or a saved predictor file).
+
+    Files are read once per process, path, device and file version (modification
+    time and size: a rewritten file is read again); every call returns its own
+    shallow copy, so that :meth:`embed_metabolites` on one caller's predictor never
+    changes another's. Safe to call from several threads.
+    """
+    from ..predictors import load_predictor
+
     path = item.path if isinstance(item, BundledPredictor) else Path(item)
-    return _load(str(path), device)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise CheckpointError(f"{path}: no such checkpoint file") from exc
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, device)
+    with _LOCK:
+        loaded = _LOADED.get(key)
+        if loaded is None:
+            logger.info("loading predictor %s on %s", path, device or "cpu")
+            loaded = _LOADED[key] = load_predictor(path, device=device)
+    return copy.copy(loaded)

@@ -202,19 +202,22 @@ class LatentPairPredictor(BasePredictor):
         if not ids:
             return []
         z = self._encode_smiles([canon[m] for m in ids])
+        # New objects, never in-place changes: a copy of this predictor (a bundled one
+        # handed out by cobra_gdel.bundled.load) keeps its own metabolites.
         lat = self.metabolite_latents_.clone()
         mets = list(self.metabolites_)
+        index = dict(self._met_index)
         added = []
         for row, m in enumerate(ids):
-            if m in self._met_index:
-                lat[self._met_index[m]] = z[row]
+            if m in index:
+                lat[index[m]] = z[row]
             else:
-                self._met_index[m] = len(mets)
+                index[m] = len(mets)
                 mets.append(m)
                 added.append(z[row])
         if added:
             lat = torch.cat([lat, torch.stack(added)])
-        self.metabolites_, self.metabolite_latents_ = mets, lat
+        self.metabolites_, self.metabolite_latents_, self._met_index = mets, lat, index
         return ids
 
     # ---------------------------------------------------------------- inference
