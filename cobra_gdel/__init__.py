@@ -37,17 +37,20 @@ from .exceptions import (  # noqa: E402
     UnsupportedModelError,
 )
 
-# Imported on first use: they pull in the MILP code or torch.
-_LAZY = {
-    "search_deletions": "cobra_gdel.search",
-    "repair": "cobra_gdel.repair",
-    "predict_deletions": "cobra_gdel.predict",
-}
+# Eager: a function named like its module (repair, trim) must be bound after the module
+# is, or ``import cobra_gdel.repair`` elsewhere would leave the module in its place.
+from .predict import predict_deletions  # noqa: E402
+from .repair import repair  # noqa: E402
+from .search import search_deletions  # noqa: E402
+
+# Imported on first use (they pull in optional dependencies).
+_LAZY: dict[str, str] = {}
 
 __all__ = [
     "CheckpointError", "CobraGdelError", "CouplingChecker", "CouplingReport", "DeletionDesign",
     "InfeasibleModelError", "MissingInputError", "NoProductionRouteError", "NotFittedError",
-    "SolverError", "UnknownGeneError", "UnknownTargetError", "UnsupportedModelError", "check_coupling", "clear_cache",
+    "SolverError", "UnknownGeneError", "UnknownTargetError", "UnsupportedModelError",
+    "check_coupling", "clear_cache",
     "predict_deletions", "production_reaction", "protected_genes", "repair",
     "search_deletions", "trim",
 ]

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from .coupling import EPS
 from .exceptions import InfeasibleModelError
 from .lp import FluxProblem
-from .problem import DesignTask
+from .problem import Clock, DesignTask
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +32,13 @@ __all__ = ["NO_DESIGN_REASON", "exit_reason", "flux_ranges", "growing", "route_o
 NO_DESIGN_REASON = "no deletion design can couple"
 
 
-def single_growth(checker, genes: Iterable[str]) -> dict[str, float]:
+def single_growth(checker, genes: Iterable[str], clock: Clock | None = None
+                  ) -> dict[str, float]:
     """Maximal growth of each single-gene deletion (cached on the checker, computed
     lazily on an LP of its own, so that the checker's LP solves the same sequence
-    whether or not these values were cached before). Returns the whole cache."""
+    whether or not these values were cached before). Returns the whole cache; genes
+    left uncomputed when *clock* runs out (recorded on it) are missing from it, and
+    callers treat them as not essential, which is always safe."""
     cache = checker.cache.setdefault("single_growth", {})
     todo = [g for g in genes if g not in cache]
     if not todo:
@@ -45,6 +48,8 @@ def single_growth(checker, genes: Iterable[str]) -> dict[str, float]:
         lp = checker.cache["growth_lp"] = FluxProblem(checker.data, checker.interface,
                                                       time_limit=checker.lp.time_limit)
     for gene in todo:
+        if clock is not None and clock.expired("growth of single deletions"):
+            break
         disabled = checker.rules.disabled((gene,))
         if not disabled:
             cache[gene] = checker.wild_type_growth
@@ -62,7 +67,7 @@ def single_growth(checker, genes: Iterable[str]) -> dict[str, float]:
 
 def growing(task: DesignTask, genes: list[str]) -> list[str]:
     """*genes* without the growth-essential ones (single deletion below ``growth_lb``)."""
-    growth = single_growth(task.checker, genes)
+    growth = single_growth(task.checker, genes, task.clock)
     return [g for g in genes if growth.get(g, math.inf) + EPS >= task.growth_lb]
 
 
@@ -73,7 +78,7 @@ def route_open(task: DesignTask, deletions) -> bool:
     return high + EPS >= task.production_lb  # False for NaN
 
 
-def flux_ranges(checker, growth_lb: float,
+def flux_ranges(checker, growth_lb: float, clock: Clock | None = None,
                 production: tuple[str, Mapping[str, float]] | None = None,
                 off: frozenset[str] = frozenset(),
                 only: frozenset[str] | None = None) -> dict[str, tuple[float, float]]:
@@ -90,7 +95,9 @@ def flux_ranges(checker, growth_lb: float,
     cut off feasible designs. Reactions in *off* are closed (forced deletions), which
     only narrows the ranges of every solution that has them closed. With *only*,
     just those reactions get ranges (the MILP's switched reactions, the only ones
-    with big-M constants); the rest keep their capped bounds.
+    with big-M constants); the rest keep their capped bounds. When *clock* runs out,
+    the remaining reactions keep their capped bounds (valid, only looser), the clock
+    records it and the incomplete result is not cached.
     """
     key = (growth_lb, None if production is None else production[0], off, only)
     per_checker = checker.cache.setdefault("flux_ranges", {})
@@ -106,8 +113,13 @@ def flux_ranges(checker, growth_lb: float,
         lp.set_bounds(rid, 0.0, 0.0)
     lp.add_constraint("growth", lp.objective_terms, lb=growth_lb, ub=None)
     ranges = {}
+    complete = True
     for rid, (lb, ub) in lp.current.items():
         if only is not None and rid not in only:
+            ranges[rid] = (lb, ub)
+            continue
+        if clock is not None and (not complete or clock.expired("flux ranges")):
+            complete = False
             ranges[rid] = (lb, ub)
             continue
         terms = lp.terms({rid: 1.0})
@@ -118,7 +130,7 @@ def flux_ranges(checker, growth_lb: float,
                                        f"{growth_lb:g}"
                                        + (" with the forced deletions" if off else ""))
         ranges[rid] = (max(lb, _outward(low, -1.0)), min(ub, _outward(high, 1.0)))
-    if not off:  # forced sets are one-off: caching them only grows memory
+    if complete and not off:  # forced sets are one-off: caching them only grows memory
         per_checker[key] = ranges
     logger.info("flux ranges of %s (%d reactions, %d closed) in %.2f s", checker.model_id,
                 len(ranges), len(off), time.perf_counter() - start)

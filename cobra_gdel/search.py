@@ -21,7 +21,8 @@ from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, finish
 from .heuristics import close_routes, margin_search
 from .lp import solver_interface
-from .milp import MIN_SOLVE_SECONDS, MilpWork, MinRNProblem
+from .milp import MinRNProblem
+from .mip import MIN_SOLVE_SECONDS, MilpWork
 from .problem import Clock, DesignTask
 
 logger = logging.getLogger(__name__)
@@ -32,8 +33,8 @@ __all__ = ["search", "search_deletions"]
 DEFAULT_MILP_TIME_LIMIT = 300.0
 #: Work limit (branch-and-bound nodes) of a MILP solve, doubled after a solve that found
 #: no incumbent; a solve also stops after IMPROVING_SOLUTIONS improving solutions.
-FIRST_NODES = 200
-IMPROVING_SOLUTIONS = 3
+FIRST_NODES = 50
+IMPROVING_SOLUTIONS = 1
 #: GLPK (no work limits): time of each MILP solve (at least; 0.002 s per gene binary),
 #: doubled after a solve that found no incumbent.
 FIRST_SOLVE_SECONDS = 0.25
@@ -208,7 +209,7 @@ def _deletable(task: DesignTask, candidates, forced: frozenset[str]) -> frozense
     checker = task.checker
     deletable = checker.genes if candidates is None else checker.validate_genes(candidates)
     deletable = frozenset(deletable - task.protected - forced)
-    growth = single_growth(checker, deletable)
+    growth = single_growth(checker, deletable, task.clock)
     return frozenset(g for g in deletable if growth.get(g, math.inf) + EPS >= task.growth_lb)
 
 
@@ -247,12 +248,12 @@ class _Rounds:
         the work of the next. The clock only guards (``DEFAULT_MILP_TIME_LIMIT`` at most)."""
         work = MilpWork(nodes=FIRST_NODES * 2 ** fruitless, improving=IMPROVING_SOLUTIONS)
         seconds = min(self.task.clock.left(), DEFAULT_MILP_TIME_LIMIT)
-        if self.milp.interface.__name__.endswith("glpk_interface"):
-            # GLPK has no work limit: the time budget of earlier versions (not reproducible)
+        if self.milp.backend.name != "highs":
+            # GLPK has no work limit: a time budget (not reproducible under load)
             first = max(FIRST_SOLVE_SECONDS, 0.002 * self.milp.n_binaries)
             seconds = min(seconds, first * 2 ** fruitless)
         outcome = self._timed("milp", self.milp.solve, seconds, work)
-        if self.milp.timed_out and not self.milp.interface.__name__.endswith("glpk_interface"):
+        if self.milp.timed_out and self.milp.backend.name == "highs":
             self.task.clock.mark("MILP solve")
         return outcome
 
@@ -265,7 +266,7 @@ class _Rounds:
         outcome = self._timed("milp", milp.solve,
                               min(self.task.clock.left(), DEFAULT_MILP_TIME_LIMIT))
         milp.fix_all_kept(False)
-        return (milp.problem.objective.value if outcome == "optimal" else None), outcome
+        return (milp.objective_value() if outcome == "optimal" else None), outcome
 
     def run(self, max_iterations: int) -> tuple[CouplingReport | None, str, str]:
         """(best report, method, reason) after at most *max_iterations* solves."""

@@ -120,8 +120,14 @@ def protected_genes(model, protected: Iterable = ()) -> frozenset[str]:
 
 
 def gene_id(gene) -> str:
-    """The id of a gene given as an id or a cobra Gene."""
-    return gene if isinstance(gene, str) else gene.id
+    """The id of a gene given as an id or a cobra Gene (TypeError for anything else)."""
+    if isinstance(gene, str):
+        return gene
+    identifier = getattr(gene, "id", None)
+    if not isinstance(identifier, str):
+        raise TypeError(f"genes must be gene ids or cobra Genes, not {type(gene).__name__} "
+                        f"({gene!r})")
+    return identifier
 
 
 def check_bound(name: str, value) -> float:

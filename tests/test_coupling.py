@@ -228,9 +228,13 @@ def test_threshold_sweep_in_one_problem_matches_fresh_problems():
         got = shared.check("3mob_c", deletions)
         want = CouplingChecker(model).check("3mob_c", deletions)
         assert got.coupled == want.coupled, theta
-        assert got.growth_rate == pytest.approx(want.growth_rate, abs=1e-5)
-        # At θ = 0.45 the LP is feasible only at zero growth: from one basis GLPK calls
-        # it infeasible, from another optimal at 0. Both are "not coupled"; compare
+        # At θ = 0.45 growth is numerically indeterminate on the model's own bounds
+        # (±999999: one basis gives 0, a fresh one 6.5e-5, both far below growth_lb);
+        # elsewhere the values agree to 1e-5.
+        tolerance = 1e-4 if want.growth_rate < 1e-3 else 1e-5
+        assert got.growth_rate == pytest.approx(want.growth_rate, abs=tolerance)
+        # At θ = 0.45 the LP is feasible only at (about) zero growth: from one basis GLPK
+        # calls it infeasible, from another optimal at 0. Both are "not coupled"; compare
         # production only where both solves found it.
         if not (math.isnan(want.min_production) or math.isnan(got.min_production)):
             assert got.min_production == pytest.approx(want.min_production, abs=1e-5)

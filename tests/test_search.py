@@ -258,14 +258,14 @@ def test_production_requirement_survives_a_fresh_problem(textbook):
     deletable = frozenset(checker.genes - protected_genes(textbook))
     milp = MinRNProblem(DesignTask.create(textbook, "succ_e"), deletable, checker.interface)
     milp.set_max_growth_objective()
-    milp._fresh_problem()
+    milp.backend.fresh()
     high = checker.production_range("succ_e", (), 0.001)[1]
     growth = {}
     for level in (0.001, 0.9 * high):
         milp.require_production(level)
         assert milp.solve(10) == "optimal"
-        growth[level] = milp.problem.objective.value
-        assert milp.value(milp.columns["EX_succ_e"]) >= level - 1e-6
+        growth[level] = milp.objective_value()
+        assert milp.value("EX_succ_e") >= level - 1e-6
     assert growth[0.9 * high] < growth[0.001] - 0.1
 
 
