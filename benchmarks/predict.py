@@ -116,7 +116,7 @@ def run_model(model_id: str, predictor_name: str, folds: int, seed: int,
                 break
     frame = pd.DataFrame(rows)
 
-    designed = frame[frame["status"].isin(["coupled", "not_coupled"])]
+    designed = frame[frame["status"].isin(["coupled", "not_coupled", "no_design"])]
     milp_rows = []
     for target in list(designed["target"])[:milp_targets]:
         start = time.perf_counter()

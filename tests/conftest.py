@@ -64,16 +64,17 @@ ENZYME_POOL = 288.4
 
 
 def add_enzyme_pool(model: cobra.Model, pool: float = ENZYME_POOL, name: str = "enzyme_pool"):
-    """Add an sMOMENT/ECMpy-style enzyme pool to ``model.solver`` (inside ``with model:``
-    it is removed at the end): the sum of the absolute fluxes of every reaction with a
-    gene rule (forward + reverse variable, weight 1) is at most *pool*."""
-    constraint = model.problem.Constraint(0, ub=pool, name=name)
-    model.add_cons_vars(constraint)
-    model.solver.update()
-    constraint.set_linear_coefficients({
-        variable: 1.0 for reaction in model.reactions if reaction.genes
-        for variable in (reaction.forward_variable, reaction.reverse_variable)})
-    return constraint
+    """The sMOMENT/ECMpy-style pool of ``examples/enzyme_constrained.py``: the sum of the
+    absolute fluxes of every reaction with a gene rule is at most *pool* (inside
+    ``with model:`` it is removed at the end)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "enzyme_constrained.py"
+    spec = importlib.util.spec_from_file_location("enzyme_constrained_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    return example.add_enzyme_pool(model, pool, name=name)
 
 
 def cobra_check(model: cobra.Model, target: str, deletions, growth_lb: float = 0.001,

@@ -37,7 +37,7 @@ def run_example(name: str, *args: str, cwd: Path | None = None,
 
 def test_every_example_is_tested():
     tested = {"check_deletions.py", "search_design.py", "predict_design.py",
-              "batch_targets.py", "train_evaluate.py"}
+              "batch_targets.py", "train_evaluate.py", "enzyme_constrained.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -85,3 +85,13 @@ def test_train_evaluate():
     for name in ("prior", "bpm", "knn", "deepgdel"):
         assert f"| {name} |" in out
     assert "genes most likely deleted for" in out
+
+
+def test_enzyme_constrained():
+    out = run_example("enzyme_constrained.py").stdout
+    assert "without a pool: wild-type growth 0.874" in out
+    assert "with a pool of 288.4: wild-type growth 0.648" in out
+    pooled = float(re.search(r"with a pool of 288.4: .* growth ([0-9.]+), minimal", out).group(1))
+    fba = float(re.search(r"cobra's FBA on the constrained model with the design: growth "
+                          r"([0-9.]+)", out).group(1))
+    assert pooled == pytest.approx(fba, abs=1e-3)  # the design verifies on the pooled model
