@@ -23,7 +23,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 from .coupling import CouplingChecker, check_coupling, clear_cache  # noqa: E402
 from .report import CouplingReport  # noqa: E402
 from .targets import production_reaction, protected_genes  # noqa: E402
-from .design import DeletionDesign, trim  # noqa: E402
+from .design import DeletionDesign, DesignSet, trim  # noqa: E402
 from .exceptions import (  # noqa: E402
     CheckpointError,
     CobraGdelError,
@@ -48,6 +48,7 @@ _LAZY: dict[str, str] = {}
 
 __all__ = [
     "CheckpointError", "CobraGdelError", "CouplingChecker", "CouplingReport", "DeletionDesign",
+    "DesignSet",
     "InfeasibleModelError", "MissingInputError", "NoProductionRouteError", "NotFittedError",
     "SolverError", "UnknownGeneError", "UnknownTargetError", "UnsupportedModelError",
     "check_coupling", "clear_cache",

@@ -79,11 +79,18 @@ def _cmd_predict(args) -> int:
     from .predict import predict_deletions
 
     model = load_model(args.model)
-    design = predict_deletions(model, args.target, smiles=args.smiles, sequences=args.fasta,
+    result = predict_deletions(model, args.target, smiles=args.smiles, sequences=args.fasta,
                                growth_lb=args.growth_lb, production_lb=args.production_lb,
-                               minimize=args.minimize, device=args.device,
+                               minimize=not args.maximal, max_deletions=args.max_deletions,
+                               n_designs=args.designs, device=args.device,
                                time_limit=args.time_limit, solver=args.solver)
-    return _emit_design(design, args.json)
+    if args.designs is None:
+        return _emit_design(result, args.json)
+    if args.json:
+        sys.stdout.write(json.dumps([d.to_dict() for d in result], indent=2) + "\n")
+    else:
+        sys.stdout.write(result.to_frame().to_string() + "\n")
+    return 0 if len(result) else 1
 
 
 def _dataset(args):
@@ -153,7 +160,14 @@ def _parser() -> argparse.ArgumentParser:
     design_args(p)
     p.add_argument("--smiles", default=None, help="SMILES of a target without a bundled one")
     p.add_argument("--fasta", default=None, help="protein FASTA for genes without one")
-    p.add_argument("--minimize", action="store_true", help="trim to a minimal design")
+    p.add_argument("--maximal", action="store_true",
+                   help="return the verified maximal design instead of a minimal one")
+    p.add_argument("--minimize", action="store_true",
+                   help="return a minimal design (the default; kept for older scripts)")
+    p.add_argument("--max-deletions", type=int, default=None,
+                   help="at most this many knock-outs (never a larger design)")
+    p.add_argument("--designs", type=int, default=None,
+                   help="print up to this many distinct minimal designs, best first")
     p.add_argument("--device", default=None, help="cpu, cuda or auto (default cpu)")
     p.add_argument("--time-limit", type=float, default=60.0,
                    help="seconds for the whole call (default 60: half for repair from the "

@@ -27,7 +27,8 @@ from .views import ResultView
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["COUPLED", "NOT_COUPLED", "NO_DESIGN", "DeletionDesign", "finish", "trim"]
+__all__ = ["COUPLED", "NOT_COUPLED", "NO_DESIGN", "DeletionDesign", "DesignSet", "finish",
+           "trim"]
 
 #: The three values of :attr:`DeletionDesign.status`.
 COUPLED = "coupled"
@@ -64,6 +65,9 @@ class DeletionDesign(ResultView):
         The stages that the time limit stopped before their own (work) limits; empty
         when every stage ran to its end, and then the same call gives the same design
         on any machine and under any load.
+    maximal : DeletionDesign or None
+        The verified maximal design a minimal one was chosen from (``predict_deletions``
+        by default); None otherwise.
     model_id : str
         Id of the model the design was made for.
     """
@@ -75,6 +79,7 @@ class DeletionDesign(ResultView):
     timings: Mapping[str, float] = field(default_factory=dict, compare=False, repr=False)
     reason: str = ""
     cut_short: tuple = field(default=(), compare=False)
+    maximal: DeletionDesign | None = field(default=None, compare=False, repr=False)
     model_id: str = ""
     _model: object = field(default=None, compare=False, repr=False)
 
@@ -327,3 +332,81 @@ def trim(model, target, deletions: Iterable, *, growth_lb: float = GROWTH_LB,
         reason="" if trimmed.complete or not trimmed.report.coupled else TRIM_INCOMPLETE,
         cut_short=tuple(task.clock.root.cuts))
 
+
+
+@dataclass(frozen=True)
+class DesignSet(ResultView):
+    """Distinct minimal designs for one target, best first (``n_designs`` of
+    :func:`cobra_gdel.predict_deletions`).
+
+    Attributes
+    ----------
+    designs : tuple of DeletionDesign
+        The designs, best first (see :mod:`cobra_gdel.practical`).
+    maximal : DeletionDesign or None
+        The verified maximal design they were found from.
+    """
+
+    designs: tuple
+    maximal: DeletionDesign | None = field(default=None, compare=False, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.designs)
+
+    def __iter__(self) -> Iterator[DeletionDesign]:
+        return iter(self.designs)
+
+    def __getitem__(self, index: int) -> DeletionDesign:
+        return self.designs[index]
+
+    @property
+    def best(self) -> DeletionDesign | None:
+        """The first design (None when there is none)."""
+        return self.designs[0] if self.designs else None
+
+    @property
+    def target(self) -> str:
+        """The target metabolite id."""
+        return self.designs[0].target if self.designs else (
+            self.maximal.target if self.maximal is not None else "")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per design: its genes, size, growth, minimal and maximal production and
+        the route that found it."""
+        return pd.DataFrame([{
+            "rank": i + 1, "deletions": ", ".join(sorted(d.deletions)),
+            "n_deletions": len(d.deletions), "growth_rate": d.growth_rate,
+            "min_production": d.min_production, "max_production": d.max_production,
+            "method": d.method} for i, d in enumerate(self.designs)],
+            columns=["rank", "deletions", "n_deletions", "growth_rate", "min_production",
+                     "max_production", "method"]).set_index("rank")
+
+    def summary(self) -> pd.Series:
+        """Headline numbers: the target, how many designs, the best one's."""
+        best = self.best
+        return pd.Series({
+            "target": self.target, "n_designs": len(self.designs),
+            "best_n_deletions": len(best.deletions) if best else None,
+            "best_min_production": best.min_production if best else None,
+            "maximal_n_deletions": len(self.maximal.deletions) if self.maximal else None,
+        }, name=self.target)
+
+    def _title(self) -> str:
+        return f"DesignSet for {self.target}: {len(self.designs)} minimal design(s)"
+
+    def _lines(self) -> list[tuple[str, str]]:
+        return [(f"#{i + 1} ({len(d.deletions)})",
+                 f"{', '.join(sorted(d.deletions)) or '-'}; growth {d.growth_rate:.4g}, "
+                 f"min production {d.min_production:.4g}") for i, d in enumerate(self.designs)]
+
+    def plot(self, model=None, points: int = 20, axes=None):
+        """Production envelopes of the designs side by side (one panel each, the wild
+        type in grey). Needs matplotlib (the ``plot`` extra).
+
+        Returns
+        -------
+        numpy.ndarray of matplotlib.axes.Axes
+        """
+        from .plotting import plot_designs
+
+        return plot_designs(list(self.designs), model=model, points=points, axes=axes)

@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["close_routes", "growth_pair", "margin_search"]
 
-#: Most single-gene LPs the margin search evaluates per step.
+#: Most single-gene LPs the margin search evaluates per step, of each kind (options that
+#: leave the μP solution intact, and the others).
 MARGIN_OPTIONS = 24
 #: Most steps the margin search takes without lowering μ0.
 MARGIN_PLATEAU = 5
@@ -96,14 +97,14 @@ def _margin_options(task: DesignTask, current: set, pool: list[str], flux_p, flu
         hits = rules.newly_disabled(current, disabled, gene)
         if hits & used_0:
             (risky if hits & used_p else safe).append(gene)
-    return safe + risky, len(safe)
+    return safe[:MARGIN_OPTIONS] + risky[:MARGIN_OPTIONS], min(len(safe), MARGIN_OPTIONS)
 
 
 def _best_margin_step(task: DesignTask, current: set, options: list[str], n_safe: int,
                       mu_p: float, flux_p, clock: Clock):
     """The option with the smallest μ0/μP: (ratio, gene, μP, fluxP, μ0, flux0) or None."""
     best = None
-    for i, gene in enumerate(options[:MARGIN_OPTIONS]):
+    for i, gene in enumerate(options):
         if clock.expired():
             break
         trial = current | {gene}

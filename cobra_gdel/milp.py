@@ -26,7 +26,7 @@ from .targets import production_spec, resolve_target
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MinRNProblem", "reduced_rules"]
+__all__ = ["GprSwitches", "MinRNProblem", "reduced_rules"]
 
 
 @dataclass
@@ -84,7 +84,7 @@ def reduced_rules(rules, deletable: frozenset[str], forced: frozenset[str]
     return merged, off
 
 
-class _Gpr:
+class GprSwitches:
     """Adds the GPR logic of the reduced rules to a structure."""
 
     def __init__(self, structure: MipStructure, gene_cols: dict[str, int]) -> None:
@@ -162,7 +162,7 @@ class MinRNProblem:
             s.col(f"v:{name}", lb, ub)
         genes = sorted({g for key in switch_of_rule for term in key for g in term})
         self.gene_cols = {g: s.col(f"g:{g}", 0.0, 1.0, integer=True) for g in genes}
-        gpr = _Gpr(s, self.gene_cols)
+        gpr = GprSwitches(s, self.gene_cols)
         self.switches: list[Switch] = []
         for key, reactions in switch_of_rule.items():
             z = gpr.rule(key, len(self.switches))
@@ -229,7 +229,7 @@ class MinRNProblem:
             s.row({self._col(n): c for n, c in coefs.items()}, lb, ub)
         self.growth = {self._col(n): c for n, c in data.objective.items()}
         self.production_coefs = self._terms(production)
-        s.row(dict(self.growth), lb=task.growth_lb)
+        self.growth_row = s.row(dict(self.growth), lb=task.growth_lb)
         self.production_row = s.row(dict(self.production_coefs), lb=task.production_lb)
 
     # -- objectives and bounds ----------------------------------------------------------
@@ -244,9 +244,18 @@ class MinRNProblem:
             costs[switch.col] = costs.get(switch.col, 0.0) + weight * len(switch.reactions)
         self.backend.set_objective(costs, "min")
 
-    def require_production(self, value: float) -> None:
-        """Set the MILP's lower bound on production."""
+    def require_production(self, value: float | None) -> None:
+        """Set the MILP's lower bound on production (None: no requirement)."""
         self.backend.set_row_bounds(self.production_row, value, None)
+
+    def require_growth(self, value: float) -> None:
+        """Set the MILP's lower bound on growth."""
+        self.backend.set_row_bounds(self.growth_row, value, None)
+
+    def set_fewest_deletions_objective(self) -> None:
+        """Objective: keep as many genes as possible (fewest knock-outs; one gene of a
+        class of interchangeable genes stands for the class)."""
+        self.backend.set_objective({col: 1.0 for col in self.gene_cols.values()}, "max")
 
     def fix_all_kept(self, fixed: bool) -> None:
         """Fix every gene binary to 1 (kept), or free them again."""

@@ -14,7 +14,7 @@ import math
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["plot_design"]
+__all__ = ["plot_design", "plot_designs"]
 
 #: Colours of the wild-type and design envelopes.
 WILD_TYPE_COLOR = "0.55"
@@ -132,3 +132,41 @@ def plot_design(design, model=None, ax=None, points: int = 20):
     ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
     ax.legend(loc="best", fontsize="small")
     return ax
+
+
+def plot_designs(designs, model=None, points: int = 20, axes=None):
+    """Production envelopes of several designs side by side (see :func:`plot_design`).
+
+    Parameters
+    ----------
+    designs : sequence of DeletionDesign
+        The designs (e.g. a :class:`~cobra_gdel.DesignSet`).
+    model : cobra.Model, optional
+        Default: the model each design holds.
+    points : int
+        Number of growth rates per envelope.
+    axes : sequence of matplotlib.axes.Axes, optional
+        One per design; default: a new row of panels sharing the y-axis.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+    """
+    import numpy as np
+
+    designs = list(designs)
+    if not designs:
+        raise ValueError("no designs to plot")
+    plt = _pyplot()
+    if axes is None:
+        _fig, axes = plt.subplots(1, len(designs), figsize=(4.5 * len(designs), 4),
+                                  sharey=True, squeeze=False)
+        axes = axes[0]
+    axes = np.asarray(axes).ravel()
+    if len(axes) != len(designs):
+        raise ValueError(f"{len(designs)} designs need {len(designs)} axes, got {len(axes)}")
+    for i, (design, ax) in enumerate(zip(designs, axes)):
+        plot_design(design, model=model, ax=ax, points=points)
+        ax.set_title(f"#{i + 1}: {len(design.deletions)} deletions, min "
+                     f"{design.min_production:.3g}", fontsize="medium")
+    return axes

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from .targets import GROWTH_LB, PRODUCTION_LB
-from .design import NO_DESIGN, DeletionDesign
+from .design import NO_DESIGN, DeletionDesign, DesignSet, finish
 from .exceptions import MissingInputError
+from .practical import minimal_candidates, ranked
 from .problem import Clock, DesignTask
 from .repair import repair_task
 
@@ -158,15 +159,20 @@ def _score(task: DesignTask, fitted, smiles, sequences) -> tuple[pd.Series, pd.S
 def predict_deletions(model, target, *, smiles: str | None = None,
                       sequences: Mapping[str, str] | str | os.PathLike | None = None,
                       predictor="auto", growth_lb: float = GROWTH_LB,
-                      production_lb: float = PRODUCTION_LB, minimize: bool = False,
+                      production_lb: float = PRODUCTION_LB, minimize: bool = True,
+                      max_deletions: int | None = None, n_designs: int | None = None,
                       device: str | None = None, time_limit: float | None = DEFAULT_TIME_LIMIT,
-                      protected: Iterable = (), solver=None) -> DeletionDesign:
-    """Predict a gene-deletion design for *target*, verify it by FBA, repair it if needed.
+                      protected: Iterable = (), solver=None) -> DeletionDesign | DesignSet:
+    """Predict a gene-deletion design for *target*, verify it by FBA, repair it if needed,
+    and return a design a person would build.
 
     The predictor scores every gene (P(deleted)); the genes it would delete are
     checked for weak growth coupling (maximal growth, then minimal production at
     that growth) and, when the check fails, pruned or extended by
-    :func:`cobra_gdel.repair` until a verified design comes back.
+    :func:`cobra_gdel.repair` until a verified *maximal* design comes back. From it,
+    several *minimal* designs are found (restoring any one gene breaks coupling; see
+    :mod:`cobra_gdel.practical`) and the one with few knock-outs and the strongest
+    coupling is returned; the maximal design stays on it as ``design.maximal``.
 
     Parameters
     ----------
@@ -186,7 +192,14 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     growth_lb, production_lb : float
         Lower bounds on maximal growth and on minimal production at that growth.
     minimize : bool
-        Trim the verified design to a minimal one (restoring any gene breaks it).
+        Return a minimal design (default); False returns the verified maximal design.
+    max_deletions : int, optional
+        At most this many knock-outs. When no coupled design within that many was
+        found, the result says so (``status == "not_coupled"``, with the reason and
+        the smallest size found); a larger design is never returned.
+    n_designs : int, optional
+        Return up to this many distinct minimal designs, best first, as a
+        :class:`~cobra_gdel.DesignSet` (``to_frame()``, ``plot()``).
     device : str, optional
         ``"cpu"`` (default), ``"cuda"`` or ``"auto"`` for the predictor.
     time_limit : float, optional
@@ -201,12 +214,14 @@ def predict_deletions(model, target, *, smiles: str | None = None,
 
     Returns
     -------
-    DeletionDesign
+    DeletionDesign or DesignSet
         ``coupled`` is True only when the returned deletions were verified;
         ``probabilities`` holds the predictor's scores; ``timings`` splits the
-        time into predict, repair and verify (both attempts together); ``method``
-        is ``"predict+repair:…"``, or ``"predict+prior+repair:…"`` when the design
-        came from the fallback to the prior.
+        time into predict, repair, verify (both attempts together) and minimal;
+        ``method`` is ``"predict+repair:…"``, or ``"predict+prior+repair:…"`` when the
+        maximal design came from the fallback to the prior, followed by
+        ``"+minimal:<route>"`` for the minimal design. A :class:`DesignSet` when
+        *n_designs* is given.
 
     Raises
     ------
@@ -218,7 +233,7 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         The predictor has no embedding for the target and no SMILES is available,
         or genes lack both an embedding and a sequence.
     ValueError
-        Invalid SMILES, bounds or device.
+        Invalid SMILES, bounds, device, ``max_deletions`` or ``n_designs``.
 
     Examples
     --------
@@ -231,6 +246,8 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     from .predictors.device import check_device
 
     device = check_device(device)
+    _check_count("max_deletions", max_deletions, 0)
+    _check_count("n_designs", n_designs, 1)
     task = DesignTask.create(model, target, growth_lb=growth_lb, production_lb=production_lb,
                              protected=protected, solver=solver, time_limit=time_limit)
     task.require_production_route()
@@ -238,18 +255,61 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     fitted = resolve_predictor(model, predictor, device)
     probabilities, prior = _score(task, fitted, smiles, _sequences(sequences))
     predict_seconds = time.perf_counter() - start
-    design = _repair_with_fallback(task, probabilities.fillna(0.0), prior, minimize)
-    return replace(design, probabilities=probabilities,
-                   timings={"predict": predict_seconds, **design.timings})
+    design = _repair_with_fallback(task, probabilities.fillna(0.0), prior)
+    design = replace(design, probabilities=probabilities,
+                     timings={"predict": predict_seconds, **design.timings})
+    if minimize and design.coupled:
+        return _practical(task, design, max_deletions, n_designs)
+    if design.coupled and max_deletions is not None and len(design.deletions) > max_deletions:
+        design = _over_budget(task, design, max_deletions, [len(design.deletions)])
+    return DesignSet((design,) if design.coupled else ()) if n_designs else design
 
 
-def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series | None,
-                          minimize: bool) -> DeletionDesign:
+def _check_count(name: str, value, least: int) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+
+
+def _practical(task: DesignTask, maximal: DeletionDesign, max_deletions: int | None,
+               n_designs: int | None) -> DeletionDesign | DesignSet:
+    """The minimal designs of :mod:`cobra_gdel.practical` from the verified *maximal* one."""
+    start = time.perf_counter()
+    candidates = minimal_candidates(task, maximal.report, n_designs or 1)
+    best = ranked(candidates, max_deletions)[: n_designs or 1]
+    timings = {**maximal.timings, "minimal": time.perf_counter() - start}
+
+    def build(candidate) -> DeletionDesign:
+        design = finish(task, candidate.report, f"{maximal.method}+minimal:{candidate.route}",
+                        probabilities=maximal.probabilities, timings=timings)
+        return replace(design, maximal=maximal)
+
+    if n_designs:
+        return DesignSet(tuple(build(c) for c in best), maximal=maximal)
+    if not best:
+        return _over_budget(task, maximal, max_deletions, [c.size for c in candidates])
+    return build(best[0])
+
+
+def _over_budget(task: DesignTask, maximal: DeletionDesign, max_deletions: int,
+                 sizes: list[int]) -> DeletionDesign:
+    """No coupled design within *max_deletions*: the wild type, not coupled, saying so."""
+    reason = (f"no coupled design with at most {max_deletions} deletion(s) among the "
+              f"{len(sizes)} minimal design(s) found (the smallest has {min(sizes)})")
+    design = finish(task, task.check(()), f"{maximal.method}+minimal",
+                    probabilities=maximal.probabilities, timings=maximal.timings,
+                    reason=reason)
+    return replace(design, maximal=maximal)
+
+
+def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series | None
+                          ) -> DeletionDesign:
     """Repair from *scores*; when that fails (and no design is proved impossible), from
     *prior* with the time left."""
     left = task.clock.seconds(minimum=0.1)
     first = left * PREDICTED_SHARE if prior is not None and left is not None else left
-    design = repair_task(task.with_clock(Clock(first, task.clock)), scores, minimize=minimize)
+    design = repair_task(task.with_clock(Clock(first, task.clock)), scores)
     method = f"predict+{design.method}"
     left = task.clock.left()
     if (design.coupled or design.status == NO_DESIGN or prior is None
@@ -257,8 +317,8 @@ def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series 
         return replace(design, method=method)
     logger.info("repair from the predicted scores did not couple %s (%s); repairing from the "
                 "frequency prior (%.1f s left)", task.target, design.reason, left)
-    second = repair_task(task.with_clock(Clock(task.clock.seconds(minimum=0.1), task.clock)), prior,
-                         minimize=minimize)
+    second = repair_task(task.with_clock(Clock(task.clock.seconds(minimum=0.1), task.clock)),
+                         prior)
     timings = dict(design.timings)
     for key, value in second.timings.items():
         timings[key] = timings.get(key, 0.0) + value

@@ -1,10 +1,19 @@
-"""From a coupled deletion set to a minimal one (TrimGdel's greedy pass).
+"""From a coupled deletion set to a minimal one.
 
 A design is minimal when restoring any one of its deleted genes breaks coupling.
-:func:`trim_deletions` restores genes one at a time while the design stays coupled;
-:func:`prune` drops, without any LP, deletions that switch off nothing the others
-do not. The public :func:`cobra_gdel.trim` and :meth:`DeletionDesign.minimal
-<cobra_gdel.DeletionDesign.minimal>` wrap :func:`trim_deletions` into a design.
+
+- :func:`prune` drops, without any LP, deletions that switch off nothing the others do
+  not;
+- :func:`shrink` restores genes in blocks (halving a block that breaks coupling), which
+  takes a set of hundreds of deletions to a few dozen in a few hundred checks;
+- :func:`trim_deletions` is TrimGdel's greedy pass: restore genes one at a time while
+  the design stays coupled, until a pass changes nothing (the result is minimal);
+- :func:`best_first` restores, at each step, the gene whose restoration keeps the
+  minimal production at maximal growth highest (production-aware; for small sets).
+
+:mod:`cobra_gdel.practical` combines them into the designs a person would build; the
+public :func:`cobra_gdel.trim` and :meth:`DeletionDesign.minimal
+<cobra_gdel.DeletionDesign.minimal>` wrap :func:`trim_deletions`.
 """
 
 from __future__ import annotations
@@ -13,12 +22,13 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .coupling import CouplingReport
+from .report import CouplingReport
 from .problem import Clock, DesignTask
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TRIM_SLACK", "Trimmed", "prune", "trim_deletions"]
+__all__ = ["TRIM_SLACK", "Trimmed", "best_first", "prune", "restore_order", "shrink",
+           "trim_deletions"]
 
 #: Relative slack TrimGdel allows on the lower bounds while trimming.
 TRIM_SLACK = 0.999
@@ -104,3 +114,71 @@ def _trim_pass(task: DesignTask, deletions: set[str], growth_lb: float, producti
         if not changed:
             break
     return frozenset(current), True
+
+
+def restore_order(rules, deletions) -> list[str]:
+    """*deletions* in the order trimming tries to restore them: fewest reactions their
+    restoration re-enables first (the likeliest unnecessary), ties by gene id."""
+    current = set(deletions)
+    disabled = rules.disabled(current)
+    return [g for _n, g in sorted((len(rules.reenabled(current, disabled, g)), g)
+                                  for g in current)]
+
+
+#: Genes restored together in the first round of :func:`shrink`.
+SHRINK_BLOCK = 32
+
+
+def shrink(task: DesignTask, deletions, order: list[str],
+           keep_production: float = 0.0) -> frozenset[str]:
+    """Restore genes of the coupled set *deletions* in blocks, in *order*.
+
+    A block whose restoration keeps the design coupled (and, with *keep_production*,
+    its minimal production at or above that value) is restored at once; one that
+    breaks it is halved and each half tried in turn, down to single genes, which are
+    then kept. The result is coupled but not necessarily minimal (a later restore can
+    make an earlier gene unnecessary): :func:`trim_deletions` finishes it. Stops when
+    the task's clock runs out (recorded on it).
+    """
+    current = set(deletions)
+
+    def holds(rest: set[str]) -> bool:
+        report = task.check(rest)
+        return report.coupled and report.min_production + 1e-9 >= keep_production
+
+    def attempt(block: list[str]) -> None:
+        nonlocal current
+        if not block or task.clock.expired("trim"):
+            return
+        rest = current - set(block)
+        if holds(rest):
+            current = rest
+        elif len(block) > 1:
+            half = len(block) // 2
+            attempt(block[:half])
+            attempt(block[half:])
+
+    genes = [g for g in order if g in current]
+    for start in range(0, len(genes), SHRINK_BLOCK):
+        attempt(genes[start:start + SHRINK_BLOCK])
+    return frozenset(current)
+
+
+def best_first(task: DesignTask, deletions) -> CouplingReport:
+    """Production-aware trimming of the coupled set *deletions*: at each step restore the
+    gene whose restoration keeps the design coupled with the highest minimal production
+    at maximal growth (ties: the gene id), until no restore keeps it coupled. The
+    result is minimal; each step costs one check per remaining gene, so this is for
+    sets of a few dozen genes. Stops early when the task's clock runs out."""
+    current = set(deletions)
+    report = task.check(current)
+    while current and not task.clock.expired("trim"):
+        best = None
+        for gene in sorted(current):
+            trial = task.check(current - {gene})
+            if trial.coupled and (best is None or trial.min_production > best.min_production):
+                best = trial
+        if best is None:
+            break
+        current, report = set(best.deletions), best
+    return report

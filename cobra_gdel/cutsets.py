@@ -1,0 +1,129 @@
+"""The smallest designs: minimal cut sets of the flux states that grow without producing.
+
+A deletion set is *strongly* coupled at growth ``g`` when every flux distribution that
+grows at ``g`` or more produces more than ``production_lb``; if the mutant can still
+grow at ``g`` (required here), its maximal growth is at least ``g``, so the design is
+weakly coupled too. The fewest gene deletions with that property solve one MILP
+(the minimal-cut-set approach of strain design, written here for gene rules):
+
+- the *suppress* system ``S·v = 0, lb ≤ v ≤ ub, growth(v) ≥ g, production(v) ≤ p``
+  must have no solution in the mutant. By Farkas' lemma that holds exactly when dual
+  multipliers exist (``u`` free for the mass balances, ``a, c ≥ 0`` for the bounds,
+  ``α, β ≥ 0`` for growth and production) with ``Sᵀu + a − c − α·growth + β·production
+  = 0`` on every reaction that still carries flux and ``ub·a − lb·c − g·α + p·β ≤ −1``;
+  a disabled reaction's column equation is released by a free slack ``s`` (big-M);
+- the *protect* system — the gDel_minRN program of :mod:`cobra_gdel.milp` with growth
+  ``≥ g`` — keeps the mutant growing;
+- the objective keeps as many genes as possible.
+
+Each solution is re-checked with the weak-coupling check; a no-good cut then asks for
+the next. The route needs a model of stoichiometry and bounds alone (no extra
+constraints) and is meant for models of a few hundred genes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .analysis import growing
+from .lp import cap_bound, solver_interface
+from .milp import MinRNProblem
+from .mip import MilpWork, make_backend
+from .problem import DesignTask
+from .report import CouplingReport
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["smallest_designs"]
+
+#: Growth levels, as shares of the wild type's maximal growth, at which strong coupling
+#: is asked for (``growth_lb`` itself when it is higher).
+GROWTH_SHARES = (0.5, 0.2, 0.05)
+#: Big-M of the released column equations and of the bound multipliers.
+BIG_M = 1e4
+#: Work limit of each solve (branch-and-bound nodes).
+NODES = 2000
+#: ... and improving solutions (the last one is then kept).
+IMPROVING = None
+
+
+def _dual_system(milp: MinRNProblem, task: DesignTask, growth: float) -> None:
+    """Add the Farkas system of the suppress set to *milp*'s structure (see module)."""
+    data, s = task.checker.data, milp.structure
+    rid, scale = task.checker.production(task.target)
+    stoich = dict(data.stoich)
+    stoich.setdefault(rid, {task.target: -1.0})
+    bounds = {r: (cap_bound(lb), cap_bound(ub)) for r, (lb, ub) in data.bounds.items()}
+    bounds.setdefault(rid, (0.0, 1000.0))
+    mets = sorted({m for coefs in stoich.values() for m in coefs})
+    u = {m: s.col(f"u:{m}", None, None) for m in mets}
+    alpha, beta = s.col("alpha", 0.0, None), s.col("beta", 0.0, None)
+    switch_of = {r: sw.col for sw in milp.switches for r in sw.reactions}
+    normal: dict[int, float] = {alpha: -growth, beta: task.production_lb}
+    for r, coefs in stoich.items():
+        lb, ub = bounds[r]
+        a, c = s.col(f"a:{r}", 0.0, None), s.col(f"c:{r}", 0.0, None)
+        row = {u[m]: coef for m, coef in coefs.items()}
+        row[a], row[c] = 1.0, -1.0
+        row[alpha] = -data.objective.get(r, 0.0)
+        row[beta] = scale if r == rid else 0.0
+        z = switch_of.get(r)
+        if z is not None:  # disabled: the equation is released, the bounds are gone
+            slack = s.col(f"s:{r}", None, None)
+            row[slack] = 1.0
+            s.row({slack: 1.0, z: BIG_M}, ub=BIG_M)
+            s.row({slack: -1.0, z: BIG_M}, ub=BIG_M)
+            s.row({a: 1.0, z: -BIG_M}, ub=0.0)
+            s.row({c: 1.0, z: -BIG_M}, ub=0.0)
+        s.row({k: v for k, v in row.items() if v}, lb=0.0, ub=0.0)
+        normal[a], normal[c] = ub, -lb
+    s.row({k: v for k, v in normal.items() if v}, ub=-1.0)
+
+
+def _designs_at(task: DesignTask, deletable: frozenset[str], growth: float,
+                n_designs: int) -> list[CouplingReport]:
+    interface = solver_interface(task.model, task.milp_solver)
+    milp = MinRNProblem(task, deletable, interface)
+    _dual_system(milp, task, growth)
+    milp.backend = make_backend(milp.structure, interface)
+    milp.require_production(None)
+    milp.require_growth(growth)
+    milp.set_fewest_deletions_objective()
+    designs: list[CouplingReport] = []
+    while len(designs) < n_designs and not task.clock.expired("smallest designs"):
+        outcome = milp.solve(min(task.clock.left(), 120.0), MilpWork(NODES, IMPROVING))
+        if outcome not in ("optimal", "incumbent"):
+            break
+        deleted, _off = milp.decode()
+        report = task.check(deleted)
+        if report.coupled:
+            designs.append(report)
+        else:  # numerically off (big-M): say so and go on
+            logger.info("%s: a cut set at growth %.3g does not couple (%s)", task.target,
+                        growth, report.reason)
+        cols = [milp.gene_cols[g] for g in deleted if g in milp.gene_cols]
+        if not cols:
+            break
+        milp.backend.add_row({c: 1.0 for c in cols}, lb=1.0)  # keep one of them next time
+    return designs
+
+
+def smallest_designs(task: DesignTask, n_designs: int = 1) -> list[CouplingReport]:
+    """Fewest-deletion designs, up to *n_designs* per growth level (``GROWTH_SHARES`` of
+    the wild type's growth), each verified weakly coupled; [] for a model with extra
+    constraints (see the module docstring)."""
+    checker = task.checker
+    if not checker.data.plain:
+        return []
+    rules = checker.rules
+    pool = [g for g in rules.in_rules() if g not in task.protected]
+    deletable = frozenset(growing(task, sorted(pool)))
+    levels = sorted({max(task.growth_lb, share * checker.wild_type_growth)
+                     for share in GROWTH_SHARES}, reverse=True)
+    found: list[CouplingReport] = []
+    for growth in levels:
+        if task.clock.expired("smallest designs"):
+            break
+        found += _designs_at(task, deletable, growth, n_designs)
+    logger.info("%s: %d smallest design(s)", task.target, len(found))
+    return found

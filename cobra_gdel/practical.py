@@ -1,0 +1,153 @@
+"""Designs a metabolic engineer would build: few knock-outs, strong coupling.
+
+A verified *maximal* design (gDel_minRN-style: hundreds of deletions on a genome-scale
+model) is the start. :func:`minimal_candidates` finds several *minimal* designs
+(restoring any one gene breaks coupling) by different routes, each cheap:
+
+1. ``trim`` — :func:`~cobra_gdel.trim.shrink` (block restores) then the greedy pass:
+   few knock-outs, fast on hundreds of deletions;
+2. ``strong`` — :func:`~cobra_gdel.trim.best_first` (restore whichever gene keeps the
+   minimal production highest) from the maximal design, or, for a large one, after
+   block restores that keep at least half of its minimal production: strong coupling;
+3. ``margin`` — the μ0/μP margin search from the wild type (deleting, one at a time,
+   the gene that brings coupling closest), then trimmed: often the smallest design,
+   and one the maximal design need not contain;
+4. ``milp`` — on models of at most ``SMALL_MODEL_GENES`` genes, a gDel_minRN design of
+   its own (the MILP, limited by work), trimmed both ways: another maximal start;
+5. ``cutset`` — on such models, the fewest-deletion designs that block every state
+   growing without producing (:mod:`cobra_gdel.cutsets`): exact minimal cut sets;
+6. ``alternative`` — more trimming orders, when several designs are asked for.
+
+:func:`choose` picks the design to return: among the smallest candidates (at most
+``SIZE_SLACK`` more knock-outs than the smallest one) the one with the highest
+minimal production at maximal growth; ``max_deletions`` bounds the size (no larger
+design is ever returned).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from .analysis import growing
+from .cutsets import smallest_designs
+from .heuristics import margin_search
+from .problem import DesignTask
+from .report import CouplingReport
+from .search import search
+from .trim import best_first, restore_order, shrink, trim_deletions
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Candidate", "SIZE_SLACK", "choose", "minimal_candidates", "ranked"]
+
+#: A design may have this many more knock-outs than the smallest candidate and still be
+#: chosen for a higher minimal production.
+SIZE_SLACK = 1
+#: best_first runs on sets of at most this many genes (its cost grows with the square).
+BEST_FIRST_MAX = 80
+#: The MILP start and the cut sets run on models with at most this many genes.
+SMALL_MODEL_GENES = 300
+#: Share of the maximal design's minimal production the ``strong`` route keeps while it
+#: restores blocks of genes.
+STRONG_SHARE = 0.5
+#: Extra trimming orders tried per design asked for beyond the first.
+ORDERS_PER_ALTERNATIVE = 2
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A minimal coupled design and the route that found it."""
+
+    report: CouplingReport
+    route: str
+
+    @property
+    def size(self) -> int:
+        """Number of deletions."""
+        return len(self.report.deletions)
+
+
+def _trimmed(task: DesignTask, deletions) -> CouplingReport:
+    return trim_deletions(task, deletions).report
+
+
+def _margin_route(task: DesignTask) -> CouplingReport | None:
+    """The margin search from the wild type over every deletable gene, trimmed."""
+    rules = task.checker.rules
+    pool = [g for g in rules.in_rules() if g not in task.protected]
+    pool = growing(task, sorted(pool, key=lambda g: (len(rules.disabled((g,))), g)))
+    found = margin_search(task, [], pool, task.clock)
+    return None if found is None else _trimmed(task, found.deletions)
+
+
+def _strong(task: DesignTask, maximal: CouplingReport, order: list[str]) -> CouplingReport:
+    """Best-first trimming of *maximal* (after production-keeping block restores when it
+    has more than ``BEST_FIRST_MAX`` deletions)."""
+    start = maximal.deletions
+    if len(start) > BEST_FIRST_MAX:
+        start = shrink(task, start, order, keep_production=STRONG_SHARE * maximal.min_production)
+    if len(start) > BEST_FIRST_MAX:
+        return _trimmed(task, start)
+    return best_first(task, start)
+
+
+def minimal_candidates(task: DesignTask, maximal: CouplingReport, n_designs: int = 1
+                       ) -> list[Candidate]:
+    """Distinct minimal designs reachable from the coupled *maximal* design (see the
+    module docstring), in the order found. Every candidate is coupled."""
+    if not maximal.coupled:
+        raise ValueError("minimal designs are trimmed from a coupled design")
+    rules = task.checker.rules
+    found: dict[frozenset, Candidate] = {}
+
+    def add(report: CouplingReport | None, route: str) -> None:
+        if report is not None and report.coupled and report.deletions not in found:
+            found[report.deletions] = Candidate(report, route)
+
+    order = restore_order(rules, maximal.deletions)
+    add(_trimmed(task, shrink(task, maximal.deletions, order)), "trim")
+    add(_strong(task, maximal, order), "strong")
+    add(_margin_route(task), "margin")
+    if len(task.checker.genes) <= SMALL_MODEL_GENES and not task.clock.expired("milp start"):
+        milp = search(task, max_iterations=10)
+        if milp.coupled:
+            add(_trimmed(task, milp.deletions), "milp")
+            add(_strong(task, milp.report, restore_order(rules, milp.deletions)), "milp")
+        for report in smallest_designs(task, max(1, n_designs)):
+            add(_trimmed(task, report.deletions), "cutset")
+    rng = np.random.default_rng(0)
+    for _ in range(ORDERS_PER_ALTERNATIVE * max(0, n_designs - 1)):
+        if task.clock.expired("alternatives"):
+            break
+        shuffled = [order[i] for i in rng.permutation(len(order))]
+        add(_trimmed(task, shrink(task, maximal.deletions, shuffled)), "alternative")
+    logger.info("%s: %d minimal candidates (sizes %s)", task.target, len(found),
+                sorted(c.size for c in found.values()))
+    return list(found.values())
+
+
+def ranked(candidates: list[Candidate], max_deletions: int | None = None) -> list[Candidate]:
+    """*candidates* within *max_deletions*, best first: the highest minimal production
+    among those at most ``SIZE_SLACK`` knock-outs above the smallest, then the rest by
+    minimal production (ties: fewer knock-outs, then the genes)."""
+    within = [c for c in candidates if max_deletions is None or c.size <= max_deletions]
+    if not within:
+        return []
+    smallest = min(c.size for c in within)
+
+    def key(c: Candidate) -> tuple:
+        return (c.size > smallest + SIZE_SLACK, -c.report.min_production, c.size,
+                sorted(c.report.deletions))
+
+    return sorted(within, key=key)
+
+
+def choose(candidates: list[Candidate], max_deletions: int | None = None
+           ) -> Candidate | None:
+    """The design to return (see :func:`ranked`), or None when none is within
+    *max_deletions*."""
+    best = ranked(candidates, max_deletions)
+    return best[0] if best else None

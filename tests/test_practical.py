@@ -1,0 +1,137 @@
+"""Designs a person would build: minimal by default, few knock-outs, strong coupling,
+a knock-out budget and ranked alternatives (no data files needed)."""
+
+from __future__ import annotations
+
+import cobra
+import pytest
+
+import cobra_gdel
+from cobra_gdel import DesignSet
+from cobra_gdel.cutsets import smallest_designs
+from cobra_gdel.problem import DesignTask
+from cobra_gdel.trim import best_first, restore_order, shrink
+
+from .conftest import model_state
+
+
+def _assert_minimal(model, design):
+    assert design.coupled
+    assert cobra_gdel.check_coupling(model, design.target, design.deletions,
+                                     design.growth_lb).coupled
+    for gene in design.deletions:
+        report = cobra_gdel.check_coupling(model, design.target, design.deletions - {gene},
+                                           design.growth_lb)
+        assert not report.coupled, f"restoring {gene} keeps coupling: not minimal"
+
+
+@pytest.fixture(scope="module")
+def succ(textbook):
+    return textbook.predict_deletions("succ_e")
+
+
+def test_default_answer_is_a_small_strong_minimal_design(textbook, succ):
+    """The README's main job: at most 6 deletions, minimal production at least 3."""
+    _assert_minimal(textbook, succ)
+    assert len(succ.deletions) <= 6 and succ.min_production >= 3.0
+    assert "+minimal:" in succ.method and "minimal" in succ.timings
+    assert succ.maximal is not None and succ.maximal.coupled
+    assert len(succ.maximal.deletions) > len(succ.deletions)
+    assert succ.probabilities is not None
+
+
+def test_maximal_on_request(textbook, succ):
+    maximal = textbook.predict_deletions("succ_e", minimize=False)
+    assert maximal.coupled and maximal.maximal is None
+    assert maximal.deletions == succ.maximal.deletions
+
+
+def test_knockout_budget_is_never_exceeded(textbook):
+    before = model_state(textbook)
+    one = textbook.predict_deletions("etoh_e", max_deletions=1)
+    assert one.coupled and len(one.deletions) <= 1
+    zero = textbook.predict_deletions("succ_e", max_deletions=0)
+    assert not zero.coupled and zero.status == "not_coupled"
+    assert "at most 0 deletion" in zero.reason and not zero.deletions
+    assert zero.maximal is not None and zero.maximal.coupled
+    assert model_state(textbook) == before
+    with pytest.raises(ValueError):
+        textbook.predict_deletions("succ_e", max_deletions=-1)
+    with pytest.raises(ValueError):
+        textbook.predict_deletions("succ_e", n_designs=0)
+
+
+def test_alternatives_are_distinct_minimal_and_ranked(textbook):
+    designs = textbook.predict_deletions("succ_e", n_designs=3)
+    assert isinstance(designs, DesignSet) and 1 <= len(designs) <= 3
+    assert len({d.deletions for d in designs}) == len(designs)
+    for design in designs:
+        _assert_minimal(textbook, design)
+    frame = designs.to_frame()
+    assert list(frame.columns) == ["deletions", "n_deletions", "growth_rate",
+                                   "min_production", "max_production", "method"]
+    assert frame.index.tolist() == list(range(1, len(designs) + 1))
+    assert designs.best is designs[0] and "DesignSet for succ_e" in designs.to_string()
+    assert designs._repr_html_().startswith("<table>")
+
+
+def test_alternatives_plot(textbook):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    designs = textbook.predict_deletions("succ_e", n_designs=2)
+    axes = designs.plot(points=5)
+    assert len(axes) == len(designs)
+
+
+def test_shrink_and_best_first(textbook, succ):
+    task = DesignTask.create(textbook, "succ_e")
+    maximal = succ.maximal.deletions
+    shrunk = shrink(task, maximal, restore_order(task.checker.rules, maximal))
+    assert shrunk <= maximal and task.check(shrunk).coupled
+    report = best_first(task, shrunk)
+    assert report.coupled
+    for gene in report.deletions:
+        assert not task.check(report.deletions - {gene}).coupled
+
+
+def test_cut_sets_find_the_two_gene_designs(textbook):
+    """dhap_c: tpiA (b3919) with one more deletion strongly couples (StrainDesign's
+    smallest designs have 2 knock-outs too)."""
+    task = DesignTask.create(textbook, "dhap_c", growth_lb=0.1)
+    designs = smallest_designs(task, 1)
+    assert designs and min(len(d.deletions) for d in designs) == 2
+    for report in designs:
+        assert report.coupled and "b3919" in report.deletions
+
+
+def test_cut_sets_skip_models_with_extra_constraints(fresh_textbook):
+    from .conftest import add_enzyme_pool
+
+    add_enzyme_pool(fresh_textbook)
+    assert smallest_designs(DesignTask.create(fresh_textbook, "dhap_c"), 1) == []
+
+
+def test_minimal_design_under_an_enzyme_pool(fresh_textbook):
+    from .conftest import add_enzyme_pool, cobra_check
+
+    add_enzyme_pool(fresh_textbook)
+    design = fresh_textbook.predict_deletions("succ_e")
+    _assert_minimal(fresh_textbook, design)
+    growth, _low, coupled = cobra_check(fresh_textbook, "succ_e", design.deletions)
+    assert coupled and growth == pytest.approx(design.growth_rate, rel=1e-4)
+
+
+def test_cli_budget_and_alternatives(capsys):
+    from cobra_gdel.cli import main
+
+    assert main(["predict", "textbook", "succ_e", "--designs", "2"]) == 0
+    assert "n_deletions" in capsys.readouterr().out
+    assert main(["predict", "textbook", "succ_e", "--max-deletions", "0"]) == 1
+    assert "at most 0" in capsys.readouterr().out
+
+
+def test_any_model_copy_gives_the_same_minimal_design(succ):
+    model = cobra.io.load_model("textbook")
+    assert model.predict_deletions("succ_e") == succ
