@@ -21,7 +21,10 @@ modules (see :func:`_peer_modules`):
 Spontaneous pseudo-genes (``s0001``) are not knock-out candidates of the peer
 (``gko_cost`` lists every other gene), since cobra_gdel never deletes them; pass
 ``--peer-spontaneous`` to allow them. Of the equally small designs the peer returns for
-its one MILP solution (one per decompressed alternative), the first is taken.
+its one MILP solution (one per decompressed alternative), the first is taken. GLPK has
+no indicator constraints, so StrainDesign writes them with big-M, by default M = the
+largest model bound (1000); ``--peer-big-m`` sets M (on the textbook M = 1000 misses some
+smallest designs, e.g. succ_c's 3 knock-outs, that M = 1e5 finds).
 
 Targets: on the textbook model (cobra's ``textbook``, E. coli core), every metabolite
 the model can produce at ≥ ``production_lb`` while growing at ≥ ``growth_lb`` (one LP
@@ -171,8 +174,12 @@ def _peer(model, target: str, args):
                       gko_cost={g: 1.0 for g in candidates})
         if args.peer_max_cost is not None:
             kwargs["max_cost"] = args.peer_max_cost
+        if args.peer_big_m is not None:
+            kwargs["M"] = args.peer_big_m
         solutions = sd.compute_strain_designs(model, **kwargs)
     status = str(solutions.status)
+    if status == "unbounded":  # StrainDesign's name for GLPK stopping undefined, no solution
+        status = "no solution (GLPK stopped undefined, e.g. at the time limit; status 'unbounded')"
     if solutions.get_num_sols() == 0:
         return [], False, status
     costs = solutions.get_strain_design_costs()
@@ -378,7 +385,10 @@ def report(frame, methods, info, args, command: str, wall: float) -> str:
         peer_text = (
             "*peer*: StrainDesign `compute_strain_designs(model, sd_modules=[SUPPRESS, PROTECT], "
             f"solver='glpk', gko_cost={{every gene{'' if args.peer_spontaneous else ' but s0001'}: 1}}, "
-            f"solution_approach='best', max_solutions=1, time_limit={args.time_limit:g})` with "
+            f"solution_approach='best', max_solutions=1, time_limit={args.time_limit:g}"
+            + (f", M={args.peer_big_m:g}" if args.peer_big_m is not None else "")
+            + (f", max_cost={args.peer_max_cost}" if args.peer_max_cost is not None else "")
+            + ")` with "
             "SUPPRESS(inner_objective = growth (max), constraint "
             f"production ≤ {args.production_lb:g}) and PROTECT(growth ≥ {args.growth_lb:g}); "
             "the first of its equally small gene designs is taken. ")
@@ -431,6 +441,10 @@ def main(argv=None) -> None:
                         help="let the peer knock out spontaneous pseudo-genes (s0001)")
     parser.add_argument("--peer-max-cost", type=int, default=None,
                         help="the peer's max_cost (largest design size)")
+    parser.add_argument("--peer-big-m", type=float, default=None,
+                        help="the peer's big-M (GLPK has no indicator constraints; StrainDesign's "
+                             "default is the largest model bound, 1000); too small an M can hide "
+                             "the smallest designs")
     parser.add_argument("--csv", default=None, help="write per-target rows to this CSV")
     parser.add_argument("--write", action="store_true", help="write the section in docs/benchmarks.md")
     args = parser.parse_args(argv)
