@@ -27,35 +27,18 @@ from pathlib import Path
 import cobra
 import numpy as np
 import pandas as pd
-from cobra.util.solver import linear_reaction_coefficients
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
 from cobra_gdel.coupling import check_coupling, clear_cache  # noqa: E402
 from cobra_gdel.data import data_dir  # noqa: E402
+from cobra_gdel.reference import cobra_check  # noqa: E402
 
 
 def naive_check(model, target, deletions, growth_lb=0.001, production_lb=0.001):
     """Naive weak-coupling check on the cobra model itself (reverted by ``with``)."""
-    met = model.metabolites.get_by_id(target)
-    with model:
-        rid = "EX_" + target
-        if rid in model.reactions:
-            production = model.reactions.get_by_id(rid)
-        else:
-            production = model.add_boundary(met, type="demand")
-        for gene in deletions:
-            model.genes.get_by_id(gene).knock_out()
-        growth = model.slim_optimize(error_value=float("nan"))
-        if not growth >= growth_lb:
-            return False
-        (biomass,) = linear_reaction_coefficients(model)
-        biomass.lower_bound = growth * (1 - 1e-6)
-        model.objective = production
-        model.objective_direction = "min"
-        low = model.slim_optimize(error_value=float("nan"))
-        return low >= production_lb
+    return cobra_check(model, target, deletions, growth_lb, production_lb)[2]
 
 
 def run(model_id: str, n_targets: int, seed: int = 0) -> dict:

@@ -7,7 +7,8 @@ check, :func:`cobra_gdel.check_coupling` (maximal growth, then minimal and maxim
 production at that growth). Recorded per target and method: design found or not,
 the genes, their number (KOs), growth, minimal production and wall-clock seconds.
 
-*ours*: ``predict_deletions(model, target, growth_lb=…, minimize=True, time_limit=…)``
+*ours*: ``predict_deletions(model, target, growth_lb=…, time_limit=…)`` (a minimal design,
+the default)
 (see :func:`_ours`).
 
 *peer*: StrainDesign ``compute_strain_designs`` with gene knock-outs, GLPK and
@@ -69,7 +70,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import cobra_gdel  # noqa: E402
 from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
-from cobra_gdel.coupling import production_reaction, protected_genes  # noqa: E402
+from cobra_gdel.targets import production_reaction, protected_genes  # noqa: E402
 from cobra_gdel.data import data_dir  # noqa: E402
 from cobra_gdel.predict import resolve_predictor  # noqa: E402
 
@@ -140,7 +141,7 @@ def sampled_targets(model_id: str, n: int | None, seed: int) -> list[str]:
 def _ours(model, target: str, args):
     """cobra_gdel's design for *target*: (genes, found, method/status text)."""
     design = cobra_gdel.predict_deletions(model, target, growth_lb=args.growth_lb,
-                                          production_lb=args.production_lb, minimize=True,
+                                          production_lb=args.production_lb,
                                           time_limit=args.time_limit)
     note = design.method if design.coupled else f"{design.method}: {design.reason}"
     return sorted(design.deletions), design.coupled, note
@@ -401,8 +402,8 @@ Command: `{command}` ({machine()}, GLPK, CPU; {versions()}; wall time of the who
 command {wall / 60:.1f} min).
 
 Model `{info['model_id']}` ({info['genes']} genes, {info['reactions']} reactions){screened}.
-*ours*: `predict_deletions(model, target, growth_lb={args.growth_lb:g}, minimize=True,
-time_limit={args.time_limit:g})` (bundled predictor loaded once beforehand,
+*ours*: `predict_deletions(model, target, growth_lb={args.growth_lb:g},
+time_limit={args.time_limit:g})`, a minimal design (the default; bundled predictor loaded once beforehand,
 {info['ours_load_s']:.1f} s, not charged to any target). {peer_text}Every design is then
 checked by `check_coupling(model, target, genes, growth_lb={args.growth_lb:g},
 production_lb={args.production_lb:g})`: maximal growth, then minimal production at that

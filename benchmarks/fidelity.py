@@ -35,6 +35,7 @@ from benchmarks._report import machine, markdown_table, write_section  # noqa: E
 from cobra_gdel import check_coupling, predict_deletions  # noqa: E402
 from cobra_gdel.data import data_dir, read_strategies  # noqa: E402
 from cobra_gdel.exceptions import CobraGdelError  # noqa: E402
+from cobra_gdel.reference import cobra_check  # noqa: E402
 from cobra_gdel.targets import protected_genes  # noqa: E402
 
 
@@ -44,28 +45,6 @@ def _example():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def cobra_check(model, target, deletions, growth_lb=0.001, production_lb=0.001):
-    """cobra's own weak-coupling check (growth, PRmin, coupled); NaN where a solve failed."""
-    from cobra.util.solver import linear_reaction_coefficients
-
-    with model:
-        metabolite = model.metabolites.get_by_id(target)
-        rid = "EX_" + target
-        production = (model.reactions.get_by_id(rid) if rid in model.reactions
-                      else model.add_boundary(metabolite, type="demand"))
-        for gene in deletions:
-            model.genes.get_by_id(gene).knock_out()
-        growth = model.slim_optimize(error_value=float("nan"))
-        if not growth >= growth_lb:
-            return growth, float("nan"), False
-        (biomass,) = linear_reaction_coefficients(model)
-        biomass.lower_bound = growth * (1 - 1e-6)
-        model.objective = production
-        model.objective_direction = "min"
-        low = model.slim_optimize(error_value=float("nan"))
-        return growth, low, bool(low + 1e-9 >= production_lb)
 
 
 def compare(model, strategies: pd.DataFrame, label: str) -> tuple[dict, pd.DataFrame]:

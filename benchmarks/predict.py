@@ -52,6 +52,12 @@ def _accuracy(scores: pd.Series, truth: pd.Series, genes: list[str]) -> float:
     return float(((scores[genes] >= 0.5).astype(int) == truth[genes]).mean())
 
 
+#: Whether predict_deletions returns the minimal design (its default) or the verified
+#: maximal one; set from --minimal (the coupled counts and the predict+repair times of
+#: earlier rows are of maximal designs).
+MINIMIZE = False
+
+
 def run_model(model_id: str, predictor_name: str, folds: int, seed: int,
               milp_targets: int, milp_time_limit: float, limit: int | None) -> tuple[pd.DataFrame, dict]:
     folder = data_dir(model_id)
@@ -91,7 +97,8 @@ def run_model(model_id: str, predictor_name: str, folds: int, seed: int,
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    design = predict_deletions(model, target, smiles=smiles, predictor=predictor)
+                    design = predict_deletions(model, target, smiles=smiles, predictor=predictor,
+                                               minimize=MINIMIZE)
             except CobraGdelError as exc:
                 row["status"] = type(exc).__name__
                 rows.append(row)
@@ -167,12 +174,17 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--milp-targets", type=int, default=20)
     parser.add_argument("--milp-time-limit", type=float, default=120.0)
+    parser.add_argument("--minimal", action="store_true",
+                        help="measure the minimal designs (predict_deletions' default) instead "
+                             "of the verified maximal ones")
     parser.add_argument("--limit", type=int, default=None, help="at most this many targets")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--csv", default=None, help="write per-target rows to this CSV")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     logger.setLevel(logging.INFO)
+    global MINIMIZE
+    MINIMIZE = args.minimal
     models = args.model or ["e_coli_core", "iMM904", "iML1515"]
     frames, summaries = [], []
     started = time.perf_counter()
@@ -199,7 +211,8 @@ def main(argv=None) -> None:
         command = (f"python benchmarks/predict.py --model {model_id} --predictor {args.predictor}"
                    f" --folds {args.folds} --seed {args.seed} --milp-targets {args.milp_targets}"
                    f" --milp-time-limit {args.milp_time_limit:g}"
-                   + (f" --limit {args.limit}" if args.limit else ""))
+                   + (f" --limit {args.limit}" if args.limit else "")
+                   + (" --minimal" if args.minimal else ""))
         write_section(f"predict-{model_id}", f"""### {model_id}
 
 Command: `{command}` ({machine()}, GLPK, CPU; wall time of the whole command

@@ -32,7 +32,7 @@ from .exceptions import InfeasibleModelError, NoProductionRouteError, SolverErro
 from .gpr import RuleSet
 from .lp import DEFAULT_LP_TIME_LIMIT, FluxProblem, solver_interface
 from .modeldata import read_model
-from .report import CouplingReport, better_report
+from .report import CouplingReport
 from .targets import (
     GROWTH_LB,
     PRODUCTION_LB,

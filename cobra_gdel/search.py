@@ -23,7 +23,7 @@ from .heuristics import close_routes, margin_search
 from .lp import solver_interface
 from .milp import MinRNProblem
 from .mip import MIN_SOLVE_SECONDS, MilpWork
-from .problem import Clock, DesignTask
+from .problem import DesignTask
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import random
 
-import cobra
 import pytest
 
 import cobra_gdel

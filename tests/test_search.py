@@ -232,7 +232,6 @@ def test_search_every_e_coli_core_target():
 
 
 def test_uncontrolled_exit_explains_targets_without_design(textbook):
-    checker = get_checker(textbook)
     keep = protected_genes(textbook)
     for target, route in _NO_DESIGN_WITH_S0001.items():
         task = DesignTask.create(textbook, target)
