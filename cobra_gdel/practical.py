@@ -7,8 +7,10 @@ model) is the start. :func:`minimal_candidates` finds several *minimal* designs
 1. ``trim`` — :func:`~cobra_gdel.trim.shrink` (block restores) then the greedy pass:
    few knock-outs, fast on hundreds of deletions;
 2. ``strong`` — :func:`~cobra_gdel.trim.best_first` (restore whichever gene keeps the
-   minimal production highest) from the maximal design, or, for a large one, after
-   block restores that keep at least half of its minimal production: strong coupling;
+   minimal production highest) from the maximal design, or, for a large one on a
+   small model, after block restores that keep at least half of its minimal
+   production: strong coupling (on genome-scale models only for maximal designs of
+   at most ``BEST_FIRST_MAX`` genes: it costs seconds there and rarely won);
 3. ``margin`` — the μ0/μP margin search from the wild type (deleting, one at a time,
    the gene that brings coupling closest), then trimmed: often the smallest design,
    and one the maximal design need not contain;
@@ -108,10 +110,12 @@ def minimal_candidates(task: DesignTask, maximal: CouplingReport, n_designs: int
             found[report.deletions] = Candidate(report, route)
 
     order = restore_order(rules, maximal.deletions)
+    small = len(task.checker.genes) <= SMALL_MODEL_GENES
     add(_trimmed(task, shrink(task, maximal.deletions, order)), "trim")
-    add(_strong(task, maximal, order), "strong")
+    if small or len(maximal.deletions) <= BEST_FIRST_MAX:
+        add(_strong(task, maximal, order), "strong")
     add(_margin_route(task), "margin")
-    if len(task.checker.genes) <= SMALL_MODEL_GENES and not task.clock.expired("milp start"):
+    if small and not task.clock.expired("milp start"):
         milp = search(task, max_iterations=10)
         if milp.coupled:
             add(_trimmed(task, milp.deletions), "milp")
