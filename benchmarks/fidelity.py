@@ -140,7 +140,7 @@ def main(argv=None) -> None:
             "calls. `cobra_solve_failed`: cobra's own solve gave no value.\n\n"
             + markdown_table(table))
     if len(extra):
-        body += "\n\nDisagreements:\n\n" + markdown_table(extra.round(6))
+        body += "\n\nDisagreements:\n\n" + markdown_table(extra, floatfmt=".6g")
     if "e_coli_core" in args.models:
         body += ("\n\n`predict_deletions` on the pooled textbook model (every e_coli_core "
                  "strategy target): " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float)
