@@ -42,13 +42,14 @@ _LAZY = {
     "search_deletions": "cobra_gdel.search",
     "repair": "cobra_gdel.repair",
     "predict_deletions": "cobra_gdel.predict",
+    "predict_many": "cobra_gdel.batch",
 }
 
 __all__ = [
     "CheckpointError", "CobraGdelError", "CouplingChecker", "CouplingReport", "DeletionDesign",
     "InfeasibleModelError", "MissingInputError", "NoProductionRouteError", "NotFittedError",
     "SolverError", "UnknownGeneError", "UnknownTargetError", "UnsupportedModelError", "check_coupling", "clear_cache",
-    "predict_deletions", "production_reaction", "protected_genes", "repair",
+    "predict_deletions", "predict_many", "production_reaction", "protected_genes", "repair",
     "search_deletions", "trim",
 ]
 
