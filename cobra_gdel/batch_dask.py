@@ -116,22 +116,37 @@ def run_screen(name: str, metabolites: Sequence[str], growth_lb: float,
     return screen(_plugin(name).model, metabolites, growth_lb, production_lb, solver)
 
 
+def _slots(client: Client) -> int:
+    """Tasks to keep in flight: one per worker thread (at least one)."""
+    return max(1, sum(client.nthreads().values()))
+
+
 def design_targets(client: Client, model, targets: Sequence[str], method,
                    kwargs: Mapping, on_record: Callable[[dict], None], bar=None) -> None:
     """Design every target on the client's workers; *on_record* gets each record (as
     :func:`~cobra_gdel.batch_worker.design_one` makes it) as soon as it is back.
 
-    A task that fails outside the design call (its worker died more often than the
-    scheduler allows, it was cancelled, its result could not travel back) gives a
-    record with status ``"error"`` and the exception in ``reason``; the other targets
-    carry on.
+    One task per worker thread is in flight at a time (the next target is submitted
+    when one comes back): design tasks are long, so no target waits queued behind a
+    long one while another worker is idle, and a worker that dies takes no queued
+    target down with it. A task that fails outside the design call (its worker died
+    more often than the scheduler allows, it was cancelled, its result could not
+    travel back) gives a record with status ``"error"`` and the exception in
+    ``reason``; the other targets carry on.
     """
     with shipped(client, model, method, kwargs) as name:
-        futures = {client.submit(run_target, name, target, key=f"{name}-{i}",
-                                 pure=False): target
-                   for i, target in enumerate(targets)}
-        for future in as_completed(futures):
-            target = futures.pop(future)
+        queue = list(enumerate(targets))[::-1]
+        owner = {}
+
+        def submit():
+            i, target = queue.pop()
+            future = client.submit(run_target, name, target, key=f"{name}-{i}", pure=False)
+            owner[future] = target
+            return future
+
+        running = as_completed([submit() for _ in range(min(_slots(client), len(queue)))])
+        for future in running:
+            target = owner.pop(future)
             try:
                 record = future.result()
             except Exception as exc:  # noqa: BLE001 - a lost task must not stop the batch
@@ -140,6 +155,8 @@ def design_targets(client: Client, model, targets: Sequence[str], method,
                           "reason": f"task failed ({type(exc).__name__}: {exc})",
                           "seconds": math.nan}
             future.release()
+            while queue and len(owner) < _slots(client):
+                running.add(submit())
             on_record(record)
             if bar is not None:
                 bar.update(1)
@@ -170,10 +187,10 @@ def screen_metabolites(client: Client, model, metabolites: Sequence[str], growth
 
 @contextlib.contextmanager
 def local_client(n_workers: int) -> Iterator[Client]:
-    """A client of a local cluster of *n_workers* single-threaded worker processes (no
-    dashboard), closed at the end of the block."""
+    """A client of a local cluster of *n_workers* single-threaded worker processes
+    (its HTTP server on a free port), closed at the end of the block."""
     from distributed import LocalCluster
 
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         yield client
