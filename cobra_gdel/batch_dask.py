@@ -8,17 +8,21 @@ The model, the design method and its keywords travel inside a worker plugin
 (:class:`ModelPlugin`, registered with :meth:`distributed.Client.register_plugin`):
 the scheduler hands it to every worker once, also to workers that join later or are
 restarted after a crash, and each task then names only the plugin and its target. A
-worker keeps the same model object for all its targets, so the model's cached
-coupling checker and analyses (flux ranges, single-deletion growth) are built once
-per worker, not once per target. The plugin is removed when the batch ends.
+worker keeps the same model object for all its targets (and for later batches with
+the same, unchanged model), so the model's cached coupling checker and analyses (flux
+ranges, single-deletion growth) are built once per worker, not once per target. The
+plugin is removed when the batch ends.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import math
+import pickle
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from distributed import Client, WorkerPlugin, as_completed, get_worker
@@ -27,15 +31,32 @@ from .batch_worker import ERROR, design_one, limit_threads, screen
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ModelPlugin", "connect", "design_targets", "local_client", "run_screen",
+__all__ = ["MODELS_KEPT", "ModelPlugin", "connect", "model_token", "design_targets", "local_client", "run_screen",
            "run_target", "screen_metabolites", "shipped"]
 
 #: Chunks per worker when producible metabolites are screened.
 SCREEN_CHUNKS_PER_WORKER = 4
 
 
+#: Models a worker keeps between batches (most recently used last).
+MODELS_KEPT = 2
+#: token -> model, per worker process (see :class:`ModelPlugin`).
+_WORKER_MODELS: OrderedDict = OrderedDict()
+
+
+def model_token(model) -> str:
+    """A digest of the pickled model: equal for an unchanged model, different after any
+    edit that pickling sees (bounds, rules, reactions, the solver problem)."""
+    return hashlib.sha256(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
+
 class ModelPlugin(WorkerPlugin):
     """The model, the design method and its keywords, held by every worker.
+
+    A worker keeps the last ``MODELS_KEPT`` models it was sent, by token: a later batch
+    with the same (unchanged) model designs on the model object it already holds, so
+    that model's coupling checker and analyses (flux ranges, single-deletion growth),
+    built by the earlier batch, are reused.
 
     Parameters
     ----------
@@ -45,17 +66,26 @@ class ModelPlugin(WorkerPlugin):
         The design method (see :func:`cobra_gdel.batch_worker.resolve_method`).
     kwargs : mapping, optional
         Keywords of every call.
+    token : str, optional
+        :func:`model_token` of *model* (computed when not given).
     """
 
     idempotent = False
 
-    def __init__(self, model, method=None, kwargs: Mapping | None = None) -> None:
+    def __init__(self, model, method=None, kwargs: Mapping | None = None,
+                 token: str | None = None) -> None:
         self.model = model
         self.method = method
         self.kwargs = dict(kwargs or {})
+        self.token = token or model_token(model)
 
     def setup(self, worker) -> None:
-        """Limit torch to one thread on the worker (when torch is in use)."""
+        """Use the worker's copy of the model when it has one; limit torch to one thread
+        (when torch is in use)."""
+        self.model = _WORKER_MODELS.pop(self.token, self.model)
+        _WORKER_MODELS[self.token] = self.model
+        while len(_WORKER_MODELS) > MODELS_KEPT:
+            _WORKER_MODELS.popitem(last=False)
         if self.method == "predict":
             import torch  # noqa: F401 - imported now so that its thread count is set
 

@@ -174,7 +174,8 @@ def _cmd_build_dataset(args) -> int:
     with open_client(args.workers, args.scheduler) as client:
         dataset = build_dataset(model, _targets(args.targets), args.output, client=client,
                                 time_limit=args.time_limit, smiles=args.smiles,
-                                sequences=args.fasta, retry_errors=args.retry_errors,
+                                sequences=args.fasta, genes=args.genes,
+                                retry_errors=args.retry_errors,
                                 progress=not args.quiet, **kwargs)
     sys.stdout.write(f"{dataset.n_targets} verified strategies x {len(dataset.genes)} genes "
                      f"written to {Path(args.output) / 'strategies.csv'} (manifest.json lists "
@@ -208,6 +209,34 @@ def _batch_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:
                    help="run again the targets whose stored result is an error")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
+
+
+def _batch_commands(sub) -> None:
+    """The ``design-all`` and ``build-dataset`` sub-commands."""
+    p = _batch_parser(sub, "design-all", "design many targets (one result file each; "
+                                         "resumable; serial or on dask)")
+    p.add_argument("--method", choices=["predict", "search"], default="predict",
+                   help="predict (predictor, verify, repair) or search (the gDel_minRN "
+                        "MILP alone); default predict")
+    p.add_argument("--minimize", action="store_true", help="trim each design to a minimal one")
+    p.add_argument("--predictor", default=None,
+                   help="predictor file (cobra-gdel train) or bundled model id; default auto")
+    p.add_argument("--device", default=None, help="cpu, cuda or auto (default cpu)")
+    p.set_defaults(func=_cmd_design_all)
+
+    p = _batch_parser(sub, "build-dataset", "training data for any model: maximal gDel_minRN "
+                                            "designs, verified, as a strategy data folder")
+    p.add_argument("--max-iterations", type=int, default=10,
+                   help="MILP solves per target (default 10)")
+    p.add_argument("--smiles", default=None,
+                   help="smiles.tsv with structures the model's annotations lack")
+    p.add_argument("--fasta", default=None,
+                   help="protein FASTA with sequences the model's annotations lack")
+    p.add_argument("--genes", choices=["canonical", "as_found"], default="canonical",
+                   help="canonical (default): per design, the minimal gene set that switches "
+                        "off the same reactions (larger gene id preferred among equivalent "
+                        "subunits/isozymes); as_found: the genes as the MILP decoded them")
+    p.set_defaults(func=_cmd_build_dataset)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -256,26 +285,7 @@ def _parser() -> argparse.ArgumentParser:
                         "fails)")
     p.set_defaults(func=_cmd_predict)
 
-    p = _batch_parser(sub, "design-all", "design many targets (one result file each; "
-                                         "resumable; serial or on dask)")
-    p.add_argument("--method", choices=["predict", "search"], default="predict",
-                   help="predict (predictor, verify, repair) or search (the gDel_minRN "
-                        "MILP alone); default predict")
-    p.add_argument("--minimize", action="store_true", help="trim each design to a minimal one")
-    p.add_argument("--predictor", default=None,
-                   help="predictor file (cobra-gdel train) or bundled model id; default auto")
-    p.add_argument("--device", default=None, help="cpu, cuda or auto (default cpu)")
-    p.set_defaults(func=_cmd_design_all)
-
-    p = _batch_parser(sub, "build-dataset", "training data for any model: maximal gDel_minRN "
-                                            "designs, verified, as a strategy data folder")
-    p.add_argument("--max-iterations", type=int, default=10,
-                   help="MILP solves per target (default 10)")
-    p.add_argument("--smiles", default=None,
-                   help="smiles.tsv with structures the model's annotations lack")
-    p.add_argument("--fasta", default=None,
-                   help="protein FASTA with sequences the model's annotations lack")
-    p.set_defaults(func=_cmd_build_dataset)
+    _batch_commands(sub)
 
     def data_args(p):
         p.add_argument("--data", required=True, help="folder with strategies.csv, "

@@ -21,7 +21,7 @@ import datetime
 import logging
 import os
 import platform
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -30,13 +30,14 @@ import pandas as pd
 from .batch import DEFAULT_TIME_LIMIT
 from .batch_files import design_all, write_json, write_text
 from .coupling import check_coupling
+from .gpr import RuleSet
 from .problem import default_milp_solver
-from .targets import GROWTH_LB, PRODUCTION_LB
+from .targets import GROWTH_LB, PRODUCTION_LB, protected_genes
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["PACKAGES", "annotation_sequence", "annotation_smiles", "build_dataset",
-           "package_versions", "verified_labels"]
+           "canonical_deletions", "package_versions", "verified_labels"]
 
 #: Packages whose versions the manifest records (those installed).
 PACKAGES = ("cobra_gdel", "cobra", "optlang", "swiglpk", "highspy", "pandas", "numpy",
@@ -105,10 +106,64 @@ def _mapping(value, reader, what: str) -> dict:
     raise TypeError(f"{what} must be a mapping or a file path, not {type(value).__name__}")
 
 
+def canonical_deletions(rules: RuleSet, deletions: Iterable[str],
+                        protected: Iterable[str] = ()) -> frozenset[str]:
+    """The canonical gene set that switches off exactly the reactions *deletions* does.
+
+    Which subunit of a complex (or which genes of a reaction's alternatives) a MILP
+    solution marks deleted is the solver's tie-break: many gene sets switch off the
+    same reactions, and the coupling check sees only the reactions. This returns one
+    of them by a fixed rule: every gene that switches off nothing more is added, then
+    genes are dropped, smallest id first, while the reactions switched off stay the
+    same. The result is minimal (every gene is needed for the same reactions), prefers
+    the larger gene id among equivalent ones, and depends only on the reactions
+    switched off; *protected* genes are never added.
+
+    Parameters
+    ----------
+    rules : cobra_gdel.gpr.RuleSet
+        The model's compiled rules.
+    deletions : iterable of str
+        A deletion set (e.g. a MILP design).
+    protected : iterable of str
+        Genes never added.
+
+    Returns
+    -------
+    frozenset of str
+    """
+    deleted = set(deletions)
+    off = rules.disabled(deleted)
+    keep = set(protected)
+    candidates = sorted({g for rid in off for g in rules.rule_genes(rid)} - keep - deleted,
+                        reverse=True)
+    for gene in candidates:
+        if not rules.newly_disabled(deleted, off, gene):
+            deleted.add(gene)
+    for gene in sorted(deleted):
+        if not rules.reenabled(deleted, off, gene):
+            deleted.discard(gene)
+    return frozenset(deleted)
+
+
 def verified_labels(model, table: pd.DataFrame, growth_lb: float = GROWTH_LB,
-                    production_lb: float = PRODUCTION_LB, solver=None
-                    ) -> tuple[pd.DataFrame, dict[str, str]]:
+                    production_lb: float = PRODUCTION_LB, solver=None,
+                    genes: str = "canonical") -> tuple[pd.DataFrame, dict[str, str]]:
     """(labels, left out): the coupled rows of a batch *table* re-checked by FBA.
+
+    Parameters
+    ----------
+    model : cobra.Model
+    table : pandas.DataFrame
+        A :func:`cobra_gdel.predict_many` / :func:`~cobra_gdel.batch_files.design_all`
+        table.
+    growth_lb, production_lb : float
+        Bounds of the re-check.
+    solver : str, optional
+    genes : {"canonical", "as_found"}
+        ``"canonical"``: each design's :func:`canonical_deletions` (the same reactions
+        switched off; the gene choice no longer depends on the solver's tie-breaks);
+        ``"as_found"``: the genes exactly as the method returned them.
 
     Returns
     -------
@@ -117,20 +172,26 @@ def verified_labels(model, table: pd.DataFrame, growth_lb: float = GROWTH_LB,
         only rows whose deletions pass :func:`cobra_gdel.check_coupling` again. Left
         out: target → why (its status and reason, or the failed re-check).
     """
-    genes = [g.id for g in model.genes]
+    if genes not in ("canonical", "as_found"):
+        raise ValueError(f"genes must be 'canonical' or 'as_found', not {genes!r}")
+    rules = RuleSet(model) if genes == "canonical" else None
+    protected = protected_genes(model)
+    columns = [g.id for g in model.genes]
     rows, left_out = {}, {}
     for target, row in table.iterrows():
         if not row["coupled"]:
             left_out[target] = f"{row['status']}: {row['reason']}".rstrip(": ")
             continue
-        report = check_coupling(model, target, row["deletions"], growth_lb, production_lb,
+        deletions = (canonical_deletions(rules, row["deletions"], protected)
+                     if rules is not None else row["deletions"])
+        report = check_coupling(model, target, deletions, growth_lb, production_lb,
                                 solver=solver)
         if not report.coupled:
             left_out[target] = f"re-check failed: {report.reason}"
             continue
-        rows[target] = [1 if g in report.deletions else 0 for g in genes]
+        rows[target] = [1 if g in report.deletions else 0 for g in columns]
     labels = pd.DataFrame(list(rows.values()), index=pd.Index(list(rows), name="metabolite"),
-                          columns=genes, dtype="int8")
+                          columns=columns, dtype="int8")
     return labels, left_out
 
 
@@ -171,14 +232,16 @@ def _manifest(model, table: pd.DataFrame, labels: pd.DataFrame, left_out: Mappin
             "model_id": model.id, "n_genes": len(model.genes),
             "n_metabolites": len(model.metabolites), "n_targets": len(table),
             "n_rows": len(labels), "labels": "maximal gDel_minRN designs "
-            "(cobra_gdel.search_deletions, not trimmed), re-checked by FBA",
+            "(cobra_gdel.search_deletions, not trimmed; genes: see settings), re-checked by "
+            "FBA",
             "settings": dict(settings), "versions": package_versions(), **counts,
             "left_out": dict(left_out), "targets": targets}
 
 
 def build_dataset(model, targets, output: str | os.PathLike, *, client=None,
                   time_limit: float | None = DEFAULT_TIME_LIMIT, smiles=None, sequences=None,
-                  retry_errors: bool = False, progress: bool = True, **kwargs):
+                  genes: str = "canonical", retry_errors: bool = False, progress: bool = True,
+                  **kwargs):
     """Make a strategy data folder for *model* with the gDel_minRN MILP.
 
     Parameters
@@ -197,6 +260,13 @@ def build_dataset(model, targets, output: str | os.PathLike, *, client=None,
         Metabolite id → SMILES (or a ``smiles.tsv``), used before the annotations.
     sequences : mapping or path, optional
         Gene id → protein sequence (or a FASTA file), used before the annotations.
+    genes : {"canonical", "as_found"}
+        Which genes of a design are labelled deleted: ``"canonical"`` (default) the
+        :func:`canonical_deletions` of the reactions it switches off (the solver's
+        choice among equivalent subunits and isozymes no longer shows in the labels;
+        the larger gene id is preferred, as in the published MetNetComp strategies),
+        ``"as_found"`` the genes as the MILP decoded them. Both switch off the same
+        reactions, so both are verified the same way.
     retry_errors, progress : bool
         As :func:`~cobra_gdel.batch_files.design_all`.
     **kwargs
@@ -216,6 +286,8 @@ def build_dataset(model, targets, output: str | os.PathLike, *, client=None,
     """
     from .data import StrategyDataset, read_fasta, read_smiles
 
+    if genes not in ("canonical", "as_found"):
+        raise ValueError(f"genes must be 'canonical' or 'as_found', not {genes!r}")
     if kwargs.get("minimize"):
         raise ValueError("build_dataset makes maximal designs (the published strategies "
                          "are maximal); minimize is not allowed")
@@ -228,7 +300,7 @@ def build_dataset(model, targets, output: str | os.PathLike, *, client=None,
     growth_lb = float(kwargs.get("growth_lb", GROWTH_LB))
     production_lb = float(kwargs.get("production_lb", PRODUCTION_LB))
     solver = kwargs.get("solver")
-    labels, left_out = verified_labels(model, table, growth_lb, production_lb, solver)
+    labels, left_out = verified_labels(model, table, growth_lb, production_lb, solver, genes)
     if labels.empty:
         raise ValueError(f"no target of {len(table)} gave a verified coupled design; see "
                          f"{folder / 'summary.csv'}")
@@ -236,8 +308,8 @@ def build_dataset(model, targets, output: str | os.PathLike, *, client=None,
     counts = {"n_smiles": _write_smiles(model, folder, given_smiles),
               "n_sequences": _write_fasta(model, folder, given_sequences)}
     own = model.solver.interface.__name__.rpartition(".")[2].replace("_interface", "")
-    settings = {"method": "search", "growth_lb": growth_lb, "production_lb": production_lb,
-                "time_limit": time_limit,
+    settings = {"method": "search", "genes": genes, "growth_lb": growth_lb,
+                "production_lb": production_lb, "time_limit": time_limit,
                 "solver": {"lp": solver or own, "milp": default_milp_solver(model, solver) or own},
                 **{k: v for k, v in kwargs.items() if k != "solver"}}
     write_json(folder / "manifest.json", _manifest(model, table, labels, left_out, settings,

@@ -18,7 +18,7 @@ from cobra_gdel import DeletionDesign, UnknownTargetError, check_coupling
 from cobra_gdel.batch import DesignMap, predict_many, producible_targets
 from cobra_gdel.batch_files import design_all, read_target_list, result_path
 from cobra_gdel.cli import main
-from cobra_gdel.dataset_builder import build_dataset, verified_labels
+from cobra_gdel.dataset_builder import build_dataset, canonical_deletions, verified_labels
 
 from .conftest import model_state
 
@@ -40,6 +40,12 @@ def fake_design(model, target, *, fail=(), die=(), time_limit=None, **kwargs):
         raise RuntimeError(f"boom on {target}")
     report = check_coupling(model, target, SUCC_DELETIONS)
     return DeletionDesign.from_report(report, "fake", model=model)
+
+
+def model_identity(model, target, *, time_limit=None):
+    """A stand-in method whose design's method names the model object it ran on."""
+    report = check_coupling(model, target, SUCC_DELETIONS)
+    return DeletionDesign.from_report(report, f"model-{id(model)}", model=model)
 
 
 # ---------------------------------------------------------------------------- serial
@@ -220,15 +226,35 @@ def test_build_dataset_writes_a_verified_training_folder(textbook, tmp_path):
         build_dataset(textbook, ["akg_e"], tmp_path, minimize=True, progress=False)
 
 
+def test_canonical_deletions_keep_the_reactions_and_prefer_the_larger_gene_id(textbook):
+    from cobra_gdel.gpr import RuleSet
+
+    rules = RuleSet(textbook)
+    # SUCDi = b0721 and b0722 and b0723 and b0724: any one subunit switches it off
+    assert canonical_deletions(rules, {"b0721"}) == {"b0724"}
+    # FUM = b1611 or b1612 or b4122: all three are needed; a second SUCDi subunit goes
+    fum = {"b1611", "b1612", "b4122"}
+    assert canonical_deletions(rules, fum | {"b0721", "b0722"}) == fum | {"b0724"}
+    found = set(SUCC_DELETIONS) | {"b0721", "b0723"}
+    canonical = canonical_deletions(rules, found, protected={"s0001"})
+    assert rules.disabled(canonical) == rules.disabled(found)
+    assert canonical_deletions(rules, canonical) == canonical
+    assert canonical_deletions(rules, set()) == frozenset()
+
+
 def test_verified_labels_leave_out_rows_that_fail_the_recheck(textbook):
     table = pd.DataFrame({"status": ["coupled", "coupled", "not_coupled"],
                           "coupled": [True, True, False],
                           "deletions": [SUCC_DELETIONS, (), ("b0008",)],
                           "reason": ["", "", "no luck"]},
                          index=pd.Index(["succ_e", "ac_e", "akg_e"], name="target"))
-    labels, left_out = verified_labels(textbook, table)
+    labels, left_out = verified_labels(textbook, table, genes="as_found")
     assert list(labels.index) == ["succ_e"]
     assert labels.loc["succ_e"].sum() == len(SUCC_DELETIONS)
+    canonical, _left_out = verified_labels(textbook, table)
+    assert list(canonical.index) == ["succ_e"]
+    with pytest.raises(ValueError, match="canonical"):
+        verified_labels(textbook, table, genes="some")
     assert left_out["ac_e"].startswith("re-check failed")
     assert left_out["akg_e"] == "not_coupled: no luck"
 
@@ -311,6 +337,23 @@ def test_scheduler_address_and_screen_on_the_cluster(textbook, client):
     left = client.run(lambda dask_worker: [n for n in dask_worker.plugins
                                            if n.startswith("cobra_gdel-")])
     assert not any(left.values())  # every batch removed its plugin
+
+
+@needs_dask
+def test_workers_keep_an_unchanged_model_between_batches(client):
+    import cobra
+
+    model = cobra.io.load_model("textbook")  # a model no other test shipped
+    targets = ["succ_e", "ac_e", "akg_e", "for_e"]
+    first = predict_many(model, targets, client=client, method=model_identity, progress=False)
+    second = predict_many(model, targets, client=client, method=model_identity,
+                          progress=False)
+    used = set(first["method"]) | set(second["method"])
+    assert len(used) <= 2  # one model object per worker, reused by the second batch
+    model.reactions.ACALD.upper_bound = 999.0  # changed: shipped again
+    third = predict_many(model, targets, client=client, method=model_identity,
+                         progress=False)
+    assert not set(third["method"]) & used
 
 
 @needs_dask
