@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from .batch_worker import ERROR, check_method_kwargs, design_one, screen
+from .batch_worker import ERROR, accepts_keyword, check_method_kwargs, design_one, screen
 from .design import DeletionDesign
 from .targets import GROWTH_LB, PRODUCTION_LB, check_bound, resolve_target
 
@@ -267,15 +267,15 @@ def predict_many(model, targets: Iterable, *, client=None, method: str | Callabl
         ``f(model, target, **kwargs) -> DeletionDesign``.
     time_limit : float, optional
         Seconds per target, passed to every call (default 60; None: the method's own
-        limits). The limit guards each call from inside; the first target a worker (or
+        limits; a custom *method* gets it when it takes a ``time_limit`` keyword). The limit guards each call from inside; the first target a worker (or
         this process) runs also builds the model's one-time analyses, which can take
         minutes on a genome-scale model.
     progress : bool
         A tqdm progress bar over targets.
     on_result : callable, optional
         ``on_result(target, row, design)`` as soon as each target is done (in this
-        process; ``design`` is None for a row whose call raised). :func:`design_all`
-        writes its result files with it.
+        process; ``design`` is None for a row whose call raised).
+        :func:`~cobra_gdel.batch_files.design_all` writes its result files with it.
     **kwargs
         Passed to every call: any keyword *method* accepts (``minimize``,
         ``predictor``, ``growth_lb``, ``protected``, ``solver``, ...).
@@ -314,7 +314,7 @@ def predict_many(model, targets: Iterable, *, client=None, method: str | Callabl
     ...         Client(cluster) as client:                   # doctest: +SKIP
     ...     table = cobra_gdel.predict_many(model, targets, client=client, method="search")
     """
-    if time_limit is not None:
+    if time_limit is not None and accepts_keyword(method, "time_limit"):
         kwargs["time_limit"] = time_limit
     kwargs = check_method_kwargs(method, kwargs)
     ids = target_ids(model, targets)

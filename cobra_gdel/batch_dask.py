@@ -80,16 +80,11 @@ class ModelPlugin(WorkerPlugin):
         self.token = token or model_token(model)
 
     def setup(self, worker) -> None:
-        """Use the worker's copy of the model when it has one; limit torch to one thread
-        (when torch is in use)."""
+        """Use the worker's copy of the model when it has one."""
         self.model = _WORKER_MODELS.pop(self.token, self.model)
         _WORKER_MODELS[self.token] = self.model
         while len(_WORKER_MODELS) > MODELS_KEPT:
             _WORKER_MODELS.popitem(last=False)
-        if self.method == "predict":
-            import torch  # noqa: F401 - imported now so that its thread count is set
-
-        limit_threads()
 
     def teardown(self, worker) -> None:
         """Drop the model when the plugin is removed."""
@@ -136,8 +131,11 @@ def run_target(name: str, target: str) -> dict:
     """Task: design *target* on the model of plugin *name* (see
     :func:`cobra_gdel.batch_worker.design_one`)."""
     plugin = _plugin(name)
-    limit_threads()
-    return design_one(plugin.model, target, plugin.method, plugin.kwargs)
+    limit_threads()  # torch, once a task imported it (dask's nanny also sets OMP_NUM_THREADS=1)
+    try:
+        return design_one(plugin.model, target, plugin.method, plugin.kwargs)
+    finally:
+        limit_threads()
 
 
 def run_screen(name: str, metabolites: Sequence[str], growth_lb: float,

@@ -21,7 +21,7 @@ from .exceptions import NoProductionRouteError, SolverError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ERROR", "METHODS", "check_method_kwargs", "design_one", "limit_threads",
+__all__ = ["ERROR", "METHODS", "accepts_keyword", "check_method_kwargs", "design_one", "limit_threads",
            "resolve_method", "screen"]
 
 #: Status of a row whose call raised (or whose worker died).
@@ -86,6 +86,16 @@ def check_method_kwargs(method: str | Callable, kwargs: Mapping) -> dict:
         name = getattr(function, "__name__", repr(function))
         raise TypeError(f"{name} takes no keyword(s) {unknown}; it takes {sorted(allowed)}")
     return dict(kwargs)
+
+
+def accepts_keyword(method: str | Callable, name: str) -> bool:
+    """Whether *method*'s function takes the keyword *name* (or any keyword)."""
+    try:
+        parameters = inspect.signature(resolve_method(method)).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return True
+    return name in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD
+                                     for p in parameters.values())
 
 
 def limit_threads() -> None:

@@ -110,6 +110,18 @@ def test_a_raising_target_is_reported_and_the_rest_finish(textbook):
     assert table.loc["akg_e", "status"] in ("coupled", "not_coupled")
 
 
+def no_time_limit(model, target):
+    """A method without a time_limit keyword."""
+    return DeletionDesign.from_report(check_coupling(model, target, SUCC_DELETIONS), "plain")
+
+
+def test_a_method_without_a_time_limit_keyword_runs(textbook):
+    table = predict_many(textbook, ["succ_e"], method=no_time_limit, progress=False)
+    assert table.loc["succ_e", "method"] == "plain" and table.loc["succ_e", "coupled"]
+    with pytest.raises(TypeError, match="no keyword"):
+        predict_many(textbook, ["succ_e"], method=no_time_limit, minimize=True, progress=False)
+
+
 def test_a_tiny_time_limit_is_reported_in_the_row(textbook):
     table = predict_many(textbook, ["succ_e", "akg_e"], time_limit=0.001, progress=False)
     assert len(table) == 2
