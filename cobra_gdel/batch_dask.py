@@ -216,9 +216,17 @@ def screen_metabolites(client: Client, model, metabolites: Sequence[str], growth
 @contextlib.contextmanager
 def local_client(n_workers: int) -> Iterator[Client]:
     """A client of a local cluster of *n_workers* single-threaded worker processes
-    (its HTTP server on a free port), closed at the end of the block."""
+    (its HTTP server on a free port), closed at the end of the block.
+
+    The workers' statistical profiler is off: it samples the running task's stack every
+    10 ms, which slowed these Python-heavy design tasks by about a fifth (20 gDel_minRN
+    searches on e_coli_core: 14.6 s with it, 12.0 s without, 11.4 s serially).
+    """
+    import dask
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as cluster, Client(cluster) as client:
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                               dashboard_address=":0")
+    with cluster, Client(cluster) as client:
         yield client
