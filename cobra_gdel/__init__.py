@@ -44,7 +44,7 @@ from .repair import repair  # noqa: E402
 from .search import search_deletions  # noqa: E402
 
 # Imported on first use (they pull in optional dependencies).
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {"predict_many": "cobra_gdel.batch"}
 
 __all__ = [
     "CheckpointError", "CobraGdelError", "CouplingChecker", "CouplingReport", "DeletionDesign",
@@ -52,7 +52,7 @@ __all__ = [
     "InfeasibleModelError", "MissingInputError", "NoProductionRouteError", "NotFittedError",
     "SolverError", "UnknownGeneError", "UnknownTargetError", "UnsupportedModelError",
     "check_coupling", "clear_cache",
-    "predict_deletions", "production_reaction", "protected_genes", "repair",
+    "predict_deletions", "predict_many", "production_reaction", "protected_genes", "repair",
     "search_deletions", "trim",
 ]
 

@@ -1,9 +1,11 @@
 """The ``cobra-gdel`` command line.
 
-Sub-commands: ``check``, ``search``, ``predict`` (designs on a model) and
-``train``, ``evaluate`` (predictors on a strategy data folder). Exit status: 0
-on success, 1 when the design or deletion set is not coupled, 2 on bad input
-or a failed solve (the message goes to standard error).
+Sub-commands: ``check``, ``search``, ``predict`` (designs on a model),
+``design-all`` (many targets, resumable, serial or on dask), ``build-dataset``
+(training data from the gDel_minRN MILP) and ``train``, ``evaluate`` (predictors
+on a strategy data folder). Exit status: 0 on success, 1 when the design or
+deletion set is not coupled (a batch: when some target ended in an error), 2 on bad
+input or a failed solve (the message goes to standard error).
 """
 
 from __future__ import annotations
@@ -122,6 +124,128 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
+def _targets(spec: str):
+    """``all``, a targets file, or comma-separated ids."""
+    from .batch_files import read_target_list
+
+    if spec == "all":
+        return "all"
+    if Path(spec).is_file():
+        return read_target_list(spec)
+    if any(sep in spec for sep in ("/", "\\")) or Path(spec).suffix in (".txt", ".csv", ".tsv"):
+        raise FileNotFoundError(f"targets file {spec!r} does not exist")
+    return [t.strip() for t in spec.split(",") if t.strip()]
+
+
+def _batch_kwargs(args) -> dict:
+    kwargs = {"growth_lb": args.growth_lb, "production_lb": args.production_lb}
+    if args.solver:
+        kwargs["solver"] = args.solver
+    return kwargs
+
+
+def _emit_batch(table, output: str) -> int:
+    counts = table["status"].value_counts()
+    parts = ", ".join(f"{n} {status}" for status, n in counts.items())
+    sys.stdout.write(f"{len(table)} targets: {parts}; summary in {Path(output) / 'summary.csv'}\n")
+    return 1 if (table["status"] == "error").any() else 0
+
+
+def _cmd_design_all(args) -> int:
+    from .batch import open_client
+    from .batch_files import design_all
+
+    model = load_model(args.model)
+    kwargs = _batch_kwargs(args)
+    kwargs["minimize"] = args.minimize
+    if args.method == "predict":
+        kwargs["device"] = args.device
+        if args.predictor:
+            kwargs["predictor"] = args.predictor
+    elif args.predictor:
+        raise ValueError("--predictor is for --method predict")
+    with open_client(args.workers, args.scheduler) as client:
+        table = design_all(model, _targets(args.targets), args.output, client=client,
+                           method=args.method, time_limit=args.time_limit,
+                           retry_errors=args.retry_errors, progress=not args.quiet, **kwargs)
+    return _emit_batch(table, args.output)
+
+
+def _cmd_build_dataset(args) -> int:
+    from .batch import open_client
+    from .dataset_builder import build_dataset
+
+    model = load_model(args.model)
+    kwargs = _batch_kwargs(args)
+    kwargs["max_iterations"] = args.max_iterations
+    with open_client(args.workers, args.scheduler) as client:
+        dataset = build_dataset(model, _targets(args.targets), args.output, client=client,
+                                time_limit=args.time_limit, smiles=args.smiles,
+                                sequences=args.fasta, genes=args.genes,
+                                retry_errors=args.retry_errors,
+                                progress=not args.quiet, **kwargs)
+    sys.stdout.write(f"{dataset.n_targets} verified strategies x {len(dataset.genes)} genes "
+                     f"written to {Path(args.output) / 'strategies.csv'} (manifest.json lists "
+                     "the targets left out)\n")
+    return 0
+
+
+def _batch_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=help_text)
+    p.add_argument("model", help="SBML/JSON/MAT/YAML file, or a name cobra.io.load_model "
+                                 "knows (e.g. textbook)")
+    p.add_argument("--targets", default="all",
+                   help="'all' (every metabolite the model can produce while it grows), a "
+                        "file (one id per line, or a CSV with a 'metabolite' column such as "
+                        "strategies.csv), or comma-separated ids (default all)")
+    p.add_argument("--output", required=True,
+                   help="folder: one JSON file per target (a stopped run resumes), "
+                        "summary.csv at the end")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None,
+                       help="run on a local dask cluster of N single-threaded workers")
+    where.add_argument("--scheduler", default=None,
+                       help="run on the dask cluster of this scheduler address")
+    p.add_argument("--time-limit", type=float, default=60.0,
+                   help="seconds per target (default 60)")
+    p.add_argument("--growth-lb", type=float, default=0.001, help="default 0.001")
+    p.add_argument("--production-lb", type=float, default=0.001, help="default 0.001")
+    p.add_argument("--solver", default=None,
+                   help="optlang solver (glpk, hybrid, cplex, gurobi); default: model's")
+    p.add_argument("--retry-errors", action="store_true",
+                   help="run again the targets whose stored result is an error")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _batch_commands(sub) -> None:
+    """The ``design-all`` and ``build-dataset`` sub-commands."""
+    p = _batch_parser(sub, "design-all", "design many targets (one result file each; "
+                                         "resumable; serial or on dask)")
+    p.add_argument("--method", choices=["predict", "search"], default="predict",
+                   help="predict (predictor, verify, repair) or search (the gDel_minRN "
+                        "MILP alone); default predict")
+    p.add_argument("--minimize", action="store_true", help="trim each design to a minimal one")
+    p.add_argument("--predictor", default=None,
+                   help="predictor file (cobra-gdel train) or bundled model id; default auto")
+    p.add_argument("--device", default=None, help="cpu, cuda or auto (default cpu)")
+    p.set_defaults(func=_cmd_design_all)
+
+    p = _batch_parser(sub, "build-dataset", "training data for any model: maximal gDel_minRN "
+                                            "designs, verified, as a strategy data folder")
+    p.add_argument("--max-iterations", type=int, default=10,
+                   help="MILP solves per target (default 10)")
+    p.add_argument("--smiles", default=None,
+                   help="smiles.tsv with structures the model's annotations lack")
+    p.add_argument("--fasta", default=None,
+                   help="protein FASTA with sequences the model's annotations lack")
+    p.add_argument("--genes", choices=["canonical", "as_found"], default="canonical",
+                   help="canonical (default): per design, the minimal gene set that switches "
+                        "off the same reactions (larger gene id preferred among equivalent "
+                        "subunits/isozymes); as_found: the genes as the MILP decoded them")
+    p.set_defaults(func=_cmd_build_dataset)
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -174,6 +298,8 @@ def _parser() -> argparse.ArgumentParser:
                         "predicted scores, the rest from the frequency prior if the first "
                         "fails)")
     p.set_defaults(func=_cmd_predict)
+
+    _batch_commands(sub)
 
     def data_args(p):
         p.add_argument("--data", required=True, help="folder with strategies.csv, "
