@@ -85,7 +85,8 @@ def _cmd_predict(args) -> int:
                                growth_lb=args.growth_lb, production_lb=args.production_lb,
                                minimize=not args.maximal, max_deletions=args.max_deletions,
                                n_designs=args.designs, device=args.device,
-                               time_limit=args.time_limit, solver=args.solver)
+                               time_limit=args.time_limit, solver=args.solver,
+                               strict=args.strict)
     if args.designs is None:
         return _emit_design(result, args.json)
     if args.json:
@@ -113,12 +114,29 @@ def _cmd_train(args) -> int:
 
 
 def _cmd_evaluate(args) -> int:
-    from .evaluation import cross_validate, format_table
+    from .data import StrategyDataset
+    from .evaluation import cross_validate, format_table, leave_one_model_out
 
-    dataset = _dataset(args)
-    table = cross_validate(dataset, args.predictor, folds=args.folds, repeats=args.repeats,
-                           seed=args.seed, device=args.device, progress=not args.quiet)
-    sys.stdout.write(format_table(table) + "\n")
+    folders = [Path(d) for d in args.data]
+    if args.lomo:
+        if len(folders) < 2:
+            raise ValueError("--lomo needs at least two --data folders (one per model)")
+        datasets = [StrategyDataset.from_folder(f) for f in folders]
+        models = [_folder_model(f) for f in folders]
+        table = leave_one_model_out(datasets, models, args.predictor)
+        sys.stdout.write(_lomo_markdown(table) + "\n")
+    else:
+        if len(folders) != 1:
+            raise ValueError("pass one --data folder (several only with --lomo)")
+        dataset = StrategyDataset.from_folder(folders[0], model_id=args.model_id)
+        from .predictors import PREDICTORS
+
+        klass = PREDICTORS.get(args.predictor.lower().replace("-", "_"), (None,))[0]
+        model = _folder_model(folders[0]) if getattr(klass, "reads_model", False) else None
+        table = cross_validate(dataset, args.predictor, folds=args.folds, repeats=args.repeats,
+                               seed=args.seed, device=args.device, progress=not args.quiet,
+                               groups=args.groups, model=model, baseline=True)
+        sys.stdout.write(format_table(table) + "\n")
     if args.output:
         table.to_csv(args.output, index=False)
     return 0
@@ -246,6 +264,59 @@ def _batch_commands(sub) -> None:
     p.set_defaults(func=_cmd_build_dataset)
 
 
+def _folder_model(folder: Path):
+    """The ``model.json`` of a strategy data folder."""
+    path = folder / "model.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: this predictor reads the model")
+    return load_model(str(path))
+
+
+def _lomo_markdown(table) -> str:
+    """Leave-one-model-out rows as a markdown table (in %)."""
+    lines = ["| held out | predictor | accuracy | precision | recall | f1 | auc |",
+             "|---|---|---|---|---|---|---|"]
+    for row in table.itertuples(index=False):
+        cells = [f"{100 * getattr(row, m):.2f}" for m in ("accuracy", "precision", "recall", "f1")]
+        cells.append("–" if row.auc != row.auc else f"{100 * row.auc:.2f}")
+        lines.append(f"| {row.held_out} | {row.predictor} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _data_args(p, several: bool = False) -> None:
+    help_data = "folder with strategies.csv, proteins.fasta, smiles.tsv (and model.json)"
+    if several:
+        p.add_argument("--data", required=True, action="append",
+                       help=help_data + "; repeat it with --lomo")
+    else:
+        p.add_argument("--data", required=True, help=help_data)
+    p.add_argument("--model-id", default=None, help="model id (default: folder name)")
+    p.add_argument("--predictor", default="deepgdel",
+                   help="prior, bpm, dnn, deepgdel, deepgdel_res, knn, fpnet or network "
+                        "(reads the folder's model.json) (default deepgdel)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+
+
+def _evaluate_parser(sub) -> None:
+    p = sub.add_parser("evaluate", help="cross-validate a predictor over target metabolites "
+                                        "(beside the fold prior), or leave one model out")
+    _data_args(p, several=True)
+    p.add_argument("--groups", choices=["none", "structure", "cluster"], default="cluster",
+                   help="folds keep groups together: cluster (default; Tanimoto >= 0.7 "
+                        "single-linkage clusters of Morgan fingerprints), structure "
+                        "(identical SMILES) or none (random split)")
+    p.add_argument("--lomo", action="store_true",
+                   help="leave one model out over several --data folders (a predictor that "
+                        "reads the model, e.g. network), beside the reaction-id-transferred "
+                        "prior and the best constant answer")
+    p.add_argument("--folds", type=int, default=10)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--output", default=None, help="CSV file: predictor,metric,mean,std")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_evaluate)
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -297,31 +368,20 @@ def _parser() -> argparse.ArgumentParser:
                    help="seconds for the whole call (default 60: half for repair from the "
                         "predicted scores, the rest from the frequency prior if the first "
                         "fails)")
+    p.add_argument("--strict", action="store_true",
+                   help="fail on a missing input (no bundled predictor fits, no SMILES, genes "
+                        "without sequences) instead of filling it (the transferable predictor "
+                        "or the frequency prior, with a warning)")
     p.set_defaults(func=_cmd_predict)
 
     _batch_commands(sub)
 
-    def data_args(p):
-        p.add_argument("--data", required=True, help="folder with strategies.csv, "
-                                                     "proteins.fasta, smiles.tsv")
-        p.add_argument("--model-id", default=None, help="model id (default: folder name)")
-        p.add_argument("--predictor", default="deepgdel",
-                       help="prior, bpm, dnn, deepgdel, deepgdel_res, knn or fpnet (default deepgdel)")
-        p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-
     p = sub.add_parser("train", help="fit a predictor on a whole strategy data folder")
-    data_args(p)
+    _data_args(p)
     p.add_argument("--output", required=True, help="file to save the predictor to")
     p.set_defaults(func=_cmd_train)
 
-    p = sub.add_parser("evaluate", help="cross-validate a predictor over target metabolites")
-    data_args(p)
-    p.add_argument("--folds", type=int, default=10)
-    p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--output", default=None, help="CSV file: predictor,metric,mean,std")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_evaluate)
+    _evaluate_parser(sub)
     return parser
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ import pandas as pd
 from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, DesignSet, finish
 from .exceptions import MissingInputError
+from .features import canonical_smiles
 from .practical import minimal_candidates, ranked
 from .problem import Clock, DesignTask
 from .repair import repair_task
@@ -32,7 +34,8 @@ PREDICTED_SHARE = 0.5
 FALLBACK_MIN_SECONDS = 1.0
 
 
-def resolve_predictor(model, predictor="auto", device: str | None = None):
+def resolve_predictor(model, predictor="auto", device: str | None = None, *,
+                      strict: bool = False):
     """Return a fitted predictor for *model*.
 
     Parameters
@@ -40,22 +43,38 @@ def resolve_predictor(model, predictor="auto", device: str | None = None):
     model : cobra.Model
         The model designs are made for.
     predictor : str, path or predictor
-        ``"auto"`` (the bundled predictor matched by model id and gene overlap), a
-        bundled model id (``"iML1515"``), a file saved by ``predictor.save`` /
-        ``cobra-gdel train``, or a fitted predictor object.
+        ``"auto"`` (the bundled predictor matched by model id and gene overlap; when
+        none fits, the transferable ``"network"`` predictor bound to *model*), a
+        bundled model id (``"iML1515"``), ``"network"``, a file saved by
+        ``predictor.save`` / ``cobra-gdel train``, or a fitted predictor object (one
+        that reads the model, such as a ``NetworkPredictor``, is bound to *model*).
     device : str, optional
         ``"cpu"`` (default), ``"cuda"`` or ``"auto"``.
+    strict : bool
+        With ``"auto"``, raise :class:`MissingInputError` when no bundled predictor
+        fits instead of using the transferable one (with a warning).
     """
     from . import bundled
 
     if hasattr(predictor, "predict_proba"):
+        if getattr(predictor, "reads_model", False):
+            return copy.copy(predictor).fit(model=model)
         return predictor
     if isinstance(predictor, (str, os.PathLike)):
         path = Path(predictor)
         if path.suffix and path.exists():
             return bundled.load(path, device)
         if isinstance(predictor, str) and not path.suffix:
-            return bundled.load(bundled.select(model, predictor), device)
+            if predictor.lower() == bundled.transferable().name:
+                return bundled.load_transferable(model)
+            try:
+                return bundled.load(bundled.select(model, predictor), device)
+            except MissingInputError as exc:
+                if strict or predictor != "auto":
+                    raise
+                logger.warning("%s Scoring every gene with the transferable network predictor "
+                               "instead (it reads only the model; strict=True raises).", exc)
+                return bundled.load_transferable(model)
         raise FileNotFoundError(f"predictor file {predictor!s} does not exist")
     raise TypeError(f"predictor must be 'auto', a bundled model id, a file or a fitted "
                     f"predictor, not {type(predictor).__name__}")
@@ -110,50 +129,128 @@ def _sequences(sequences) -> dict[str, str] | None:
     raise TypeError("sequences must be a FASTA path or a dict gene id -> protein sequence")
 
 
-def _target_query(metabolite, fitted, smiles: str | None) -> tuple[str, str | None]:
+def _target_query(metabolite, fitted, smiles: str | None,
+                  strict: bool) -> tuple[str, str | None] | None:
     """(id to score, SMILES to pass) for the target: its own id when the predictor knows
-    it or a SMILES is at hand (argument or annotation), else a known compartment copy."""
+    it or a SMILES is at hand (argument or annotation), else a known compartment copy;
+    None (when not *strict*) when the predictor can not score it at all."""
     knows = getattr(fitted, "knows_target", None)
     if knows is None or knows(metabolite.id) or smiles is not None:
         return metabolite.id, smiles
-    smiles = _annotation_smiles(metabolite)
-    if smiles is not None:
-        return metabolite.id, smiles
+    annotated = _annotation_smiles(metabolite)
+    if annotated is not None:
+        try:
+            canonical_smiles(annotated, metabolite.id)
+            return metabolite.id, annotated
+        except ValueError:
+            if strict:
+                raise
+            logger.warning("the SMILES/InChI annotation of %s is not a valid structure; "
+                           "ignored", metabolite.id)
     alias = _same_compound(metabolite.id, fitted)
-    if alias is None:
+    if alias is not None:
+        logger.info("using the embedding of %s (same compound) for %s", alias, metabolite.id)
+        return alias, None
+    if strict:
         raise MissingInputError(
             f"the predictor has no embedding for {metabolite.id} (in any compartment) and "
             "its annotation has no SMILES or InChI: pass its structure, e.g. "
             f"predict_deletions(model, '{metabolite.id}', smiles='<SMILES>')")
-    logger.info("using the embedding of %s (same compound) for %s", alias, metabolite.id)
-    return alias, None
+    return None
 
 
-def _score(task: DesignTask, fitted, smiles, sequences) -> tuple[pd.Series, pd.Series | None]:
-    """(P(deleted) of every gene, NaN for protected ones; the predictor's frequency
-    prior, or None when it keeps none or its scores are the prior)."""
+@dataclass(frozen=True)
+class Scores:
+    """What :func:`_score` hands to repair.
+
+    Attributes
+    ----------
+    probabilities : pandas.Series
+        P(deleted) of every gene (NaN for protected ones).
+    prior : pandas.Series or None
+        Scores to repair from when repair from *probabilities* fails (the predictor's
+        frequency prior), None when there are none or they are *probabilities*.
+    source : str or None
+        What scored the genes when it is not the predictor alone (``"network"``,
+        ``"prior+network"``, ``"fpnet+network"`` …), recorded in ``design.method``.
+    """
+
+    probabilities: pd.Series
+    prior: pd.Series | None
+    source: str | None
+
+
+def _score(task: DesignTask, fitted, smiles, sequences, strict: bool) -> Scores:
+    """Score every gene with the best information at hand (see :func:`predict_deletions`)."""
     model = task.model
-    query, smiles = _target_query(model.metabolites.get_by_id(task.target), fitted, smiles)
+    metabolite = model.metabolites.get_by_id(task.target)
+    query = _target_query(metabolite, fitted, smiles, strict)
     genes = [g.id for g in model.genes if g.id not in task.protected]
     missing = (fitted.unscorable_genes(genes, sequences)
                if hasattr(fitted, "unscorable_genes") else [])
-    if missing:
+    if missing and strict:
         where = ("the FASTA/dict you passed lacks" if sequences is not None
                  else "no sequences given for")
         raise MissingInputError(
             f"{len(missing)} gene(s) of {model.id!r} have no embedding in the predictor and "
             f"{where} them: {missing[:10]}{' ...' if len(missing) > 10 else ''}; pass "
             "sequences=<FASTA path or dict gene id -> protein sequence> covering them")
-    all_genes = [g.id for g in model.genes]
-    probabilities = fitted.predict_proba(query, smiles=smiles, sequences=sequences, genes=genes)
-    probabilities = probabilities.reindex(all_genes).rename(task.target)
+    known = [g for g in genes if g not in set(missing)]
+    own_prior = fitted.prior_proba(known) if hasattr(fitted, "prior_proba") else None
+    if query is not None:
+        scores = fitted.predict_proba(query[0], smiles=query[1], sequences=sequences, genes=known)
+        prior, source = own_prior, (fitted.name if getattr(fitted, "reads_model", False)
+                                    else None)
+    elif own_prior is not None:
+        scores, prior, source = own_prior, None, "prior"
+    else:
+        scores, prior, source, known = None, None, None, []
+    if query is None:
+        _warn_no_structure(metabolite.id, source)
+    if len(known) < len(genes):
+        network = _network(model, fitted)
+        rest = [g for g in genes if g not in set(known)]
+        extra = network.predict_proba(task.target, genes=rest)
+        if missing:
+            logger.warning("%d gene(s) of %r have no embedding in the predictor and no "
+                           "sequence: %s%s; scored by the transferable network predictor "
+                           "(strict=True raises)", len(missing), model.id, missing[:10],
+                           " ..." if len(missing) > 10 else "")
+        scores = extra if scores is None else pd.concat([scores, extra])
+        prior = None if prior is None else pd.concat([prior, extra])
+        label = source or getattr(fitted, "name", type(fitted).__name__)
+        source = "network" if not known else f"{label}+network"
+    return _assemble(task, scores, prior, source)
+
+
+def _warn_no_structure(target: str, source: str | None) -> None:
+    how = ("the predictor's frequency prior (it needs no structure)" if source == "prior"
+           else "the transferable network predictor")
+    logger.warning("the predictor has no embedding for %s and no SMILES is known (argument, "
+                   "bundled table or annotation): scoring it with %s; pass smiles= for a "
+                   "target-specific prediction (strict=True raises)", target, how)
+
+
+def _network(model, fitted):
+    """The transferable predictor bound to *model* (*fitted* itself when it is one)."""
+    from . import bundled
+
+    if getattr(fitted, "reads_model", False):
+        return fitted
+    return bundled.load_transferable(model)
+
+
+def _assemble(task: DesignTask, scores: pd.Series, prior: pd.Series | None,
+              source: str | None) -> Scores:
+    """Scores on every gene of the model (NaN for protected ones), named by the target."""
+    all_genes = [g.id for g in task.model.genes]
+    probabilities = scores.reindex(all_genes).rename(task.target)
     probabilities.index.name = "gene"
-    prior = fitted.prior_proba(genes) if hasattr(fitted, "prior_proba") else None
     if prior is not None:
         prior = prior.reindex(all_genes).fillna(0.0)
         if np.allclose(prior.to_numpy(), probabilities.fillna(0.0).to_numpy(), atol=1e-9):
             prior = None  # the predictor's scores are the prior: nothing new to try
-    return probabilities, prior
+    return Scores(probabilities, prior, source)
 
 
 def predict_deletions(model, target, *, smiles: str | None = None,
@@ -162,7 +259,8 @@ def predict_deletions(model, target, *, smiles: str | None = None,
                       production_lb: float = PRODUCTION_LB, minimize: bool = True,
                       max_deletions: int | None = None, n_designs: int | None = None,
                       device: str | None = None, time_limit: float | None = DEFAULT_TIME_LIMIT,
-                      protected: Iterable = (), solver=None) -> DeletionDesign | DesignSet:
+                      protected: Iterable = (), solver=None,
+                      strict: bool = False) -> DeletionDesign | DesignSet:
     """Predict a gene-deletion design for *target*, verify it by FBA, repair it if needed,
     and return a design a person would build.
 
@@ -173,6 +271,19 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     several *minimal* designs are found (restoring any one gene breaks coupling; see
     :mod:`cobra_gdel.practical`) and the one with few knock-outs and the strongest
     coupling is returned; the maximal design stays on it as ``design.maximal``.
+
+    It never refuses a target that has a design for want of an input. Unless *strict*,
+    each gap is filled from the best information at hand, with a logged warning that
+    names what was missing, and ``design.method`` says what scored the genes:
+
+    - no bundled predictor fits the model (by id or gene overlap): the transferable
+      ``network`` predictor (the model's own minimal production networks) scores every
+      gene (``"predict[network]+…"``);
+    - the predictor has no embedding for the target and no SMILES is known (argument,
+      bundled table, annotation, a compartment copy): its frequency prior scores the
+      genes it knows (``"predict[prior]+…"``);
+    - genes have neither an embedding nor a sequence: the ``network`` predictor scores
+      them, the organism-specific one the rest (``"predict[fpnet+network]+…"``).
 
     Parameters
     ----------
@@ -211,6 +322,10 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         Genes never to delete (spontaneous pseudo-genes are always protected).
     solver : str, optional
         optlang solver name for every LP and MILP; default: the model's for the LPs.
+    strict : bool
+        Raise :class:`MissingInputError` for a missing input (no bundled predictor fits,
+        no structure of the target, genes without an embedding or sequence) instead of
+        filling the gap as above.
 
     Returns
     -------
@@ -218,8 +333,9 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         ``coupled`` is True only when the returned deletions were verified;
         ``probabilities`` holds the predictor's scores; ``timings`` splits the
         time into predict, repair, verify (both attempts together) and minimal;
-        ``method`` is ``"predict+repair:…"``, or ``"predict+prior+repair:…"`` when the
-        maximal design came from the fallback to the prior, followed by
+        ``method`` is ``"predict+repair:…"`` (``"predict[<scores>]+repair:…"`` when a gap
+        was filled, see above), with ``+prior`` after ``predict`` when the maximal design
+        came from the fallback to the prior, followed by
         ``"+minimal:<route>"`` for the minimal design. A :class:`DesignSet` when
         *n_designs* is given.
 
@@ -230,10 +346,14 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     NoProductionRouteError
         The model cannot produce the target while growing.
     MissingInputError
-        The predictor has no embedding for the target and no SMILES is available,
-        or genes lack both an embedding and a sequence.
+        Only when *strict*: no bundled predictor fits, the predictor has no embedding
+        for the target and no SMILES is available, or genes lack both an embedding and
+        a sequence.
     ValueError
-        Invalid SMILES, bounds, device, ``max_deletions`` or ``n_designs``.
+        Invalid SMILES (passed as *smiles*), bounds, device, ``max_deletions`` or
+        ``n_designs``.
+    FileNotFoundError
+        *sequences* names a FASTA file that does not exist.
 
     Examples
     --------
@@ -252,11 +372,12 @@ def predict_deletions(model, target, *, smiles: str | None = None,
                              protected=protected, solver=solver, time_limit=time_limit)
     task.require_production_route()
     start = time.perf_counter()
-    fitted = resolve_predictor(model, predictor, device)
-    probabilities, prior = _score(task, fitted, smiles, _sequences(sequences))
+    fitted = resolve_predictor(model, predictor, device, strict=strict)
+    scores = _score(task, fitted, smiles, _sequences(sequences), strict)
     predict_seconds = time.perf_counter() - start
-    design = _repair_with_fallback(task, probabilities.fillna(0.0), prior)
-    design = replace(design, probabilities=probabilities,
+    prefix = "predict" if scores.source is None else f"predict[{scores.source}]"
+    design = _repair_with_fallback(task, scores.probabilities.fillna(0.0), scores.prior, prefix)
+    design = replace(design, probabilities=scores.probabilities,
                      timings={"predict": predict_seconds, **design.timings})
     if minimize and design.coupled:
         return _practical(task, design, max_deletions, n_designs)
@@ -303,14 +424,14 @@ def _over_budget(task: DesignTask, maximal: DeletionDesign, max_deletions: int,
     return replace(design, maximal=maximal)
 
 
-def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series | None
-                          ) -> DeletionDesign:
+def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series | None,
+                          prefix: str = "predict") -> DeletionDesign:
     """Repair from *scores*; when that fails (and no design is proved impossible), from
-    *prior* with the time left."""
+    *prior* with the time left. Methods start with *prefix*."""
     left = task.clock.seconds(minimum=0.1)
     first = left * PREDICTED_SHARE if prior is not None and left is not None else left
     design = repair_task(task.with_clock(Clock(first, task.clock)), scores)
-    method = f"predict+{design.method}"
+    method = f"{prefix}+{design.method}"
     left = task.clock.left()
     if (design.coupled or design.status == NO_DESIGN or prior is None
             or left < FALLBACK_MIN_SECONDS):
@@ -323,7 +444,7 @@ def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series 
     for key, value in second.timings.items():
         timings[key] = timings.get(key, 0.0) + value
     if second.coupled:
-        return replace(second, method=f"predict+prior+{second.method}", timings=timings)
+        return replace(second, method=f"{prefix}+prior+{second.method}", timings=timings)
     return replace(design, method=method, timings=timings,
                    reason=f"from the predicted scores: {design.reason}; from the frequency "
                           f"prior: {second.reason}")

@@ -178,7 +178,7 @@ def test_no_production_route(fresh_textbook):
             model.predict_deletions("succ_e")
 
 
-def test_invalid_smiles(fresh_textbook):
+def test_invalid_smiles(fresh_textbook, caplog):
     model = fresh_textbook
     met = cobra.Metabolite("newmet_c", compartment="c")
     model.add_metabolites([met])
@@ -186,21 +186,30 @@ def test_invalid_smiles(fresh_textbook):
     with pytest.raises(ValueError, match="newmet_c"):
         model.predict_deletions("newmet_c", smiles="C1CC(")
     with pytest.raises(MissingInputError, match="smiles="):
-        model.predict_deletions("newmet_c")
+        model.predict_deletions("newmet_c", strict=True)
+    with caplog.at_level("WARNING", logger="cobra_gdel.predict"):
+        design = model.predict_deletions("newmet_c", minimize=False)
+    assert design.method.startswith("predict[prior]+") and "newmet_c" in caplog.text
 
 
-def test_fasta_missing_genes(fresh_textbook, tmp_path):
+def test_fasta_missing_genes(fresh_textbook, tmp_path, caplog):
     model = fresh_textbook
     gene_rule = model.reactions.PGK.gene_reaction_rule
     model.reactions.PGK.gene_reaction_rule = f"({gene_rule}) or newgene1"
     fasta = tmp_path / "partial.fasta"
     fasta.write_text(">othergene\nMKTAYIAKQR\n")
     with pytest.raises(MissingInputError, match="newgene1"):
-        model.predict_deletions("succ_e", sequences=str(fasta))
+        model.predict_deletions("succ_e", sequences=str(fasta), strict=True)
     with pytest.raises(MissingInputError, match="sequences="):
-        model.predict_deletions("succ_e")
+        model.predict_deletions("succ_e", strict=True)
+    with pytest.raises(FileNotFoundError):
+        model.predict_deletions("succ_e", sequences=str(tmp_path / "absent.fasta"))
+    with caplog.at_level("WARNING", logger="cobra_gdel.predict"):
+        filled = model.predict_deletions("succ_e", sequences=str(fasta))
+    assert filled.coupled and "network" in filled.method and "newgene1" in caplog.text
     design = model.predict_deletions("succ_e", sequences={"newgene1": "MKTAYIAKQRQISFVKSHFSRQ"})
     assert design.coupled and "newgene1" in design.probabilities.index
+    assert design.method.startswith("predict+")
 
 
 def test_unknown_device(textbook_module):

@@ -7,6 +7,13 @@ package version). ``scripts/train_bundled.py`` rebuilds them.
 
 A model is matched to a bundled predictor by its id and by gene-id overlap, so
 that e.g. iJO1366 (which shares most b-numbers with iML1515) uses iML1515's.
+
+``network.json`` is the manifest of the *transferable* predictor
+(:class:`~cobra_gdel.predictors.NetworkPredictor`): no weights, only its parameters
+and the leave-one-model-out figures it was chosen by. :func:`load_transferable` binds
+it to any model; :func:`cobra_gdel.predict_deletions` uses it for a model that no
+organism-specific predictor fits, and for the genes and targets the organism-specific
+one can not score.
 """
 
 from __future__ import annotations
@@ -23,11 +30,14 @@ from ..exceptions import CheckpointError, MissingInputError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BundledPredictor", "available", "select", "load"]
+__all__ = ["BundledPredictor", "TransferablePredictor", "available", "select", "load",
+           "transferable", "load_transferable"]
 
 HERE = Path(__file__).resolve().parent
 #: Minimal share of a model's genes a bundled predictor must know to be chosen.
 MIN_OVERLAP = 0.5
+#: ``kind`` of the manifest of a predictor that ships no weights and reads any model.
+TRANSFERABLE = "transferable"
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,8 @@ def available(folder: Path = HERE) -> tuple[BundledPredictor, ...]:
             manifest = json.loads(manifest_path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise CheckpointError(f"bundled manifest {manifest_path} is unreadable: {exc}") from exc
+        if manifest.get("kind") == TRANSFERABLE:
+            continue
         weights = manifest_path.with_suffix(".pt")
         if not weights.exists():
             logger.warning("bundled manifest %s has no weight file; ignored", manifest_path.name)
@@ -100,6 +112,52 @@ def select(model, name: str = "auto") -> BundledPredictor:
         f"no bundled predictor fits model {model.id!r}: the best, {best.model_id}, knows "
         f"{100 * share:.0f} % of its genes (need {100 * MIN_OVERLAP:.0f} %). Train one with "
         "`cobra-gdel train` and pass predictor=<file or fitted predictor>.")
+
+
+@dataclass(frozen=True)
+class TransferablePredictor:
+    """The manifest of the transferable predictor (no weight file)."""
+
+    name: str
+    predictor_name: str
+    params: dict
+    manifest: dict
+
+
+@functools.lru_cache(maxsize=None)
+def transferable(folder: Path = HERE) -> TransferablePredictor:
+    """The transferable predictor's manifest in *folder* (``kind: "transferable"``).
+
+    Raises
+    ------
+    MissingInputError
+        When the package holds none.
+    """
+    for manifest_path in sorted(Path(folder).glob("*.json")):
+        try:
+            manifest = json.loads(manifest_path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise CheckpointError(f"bundled manifest {manifest_path} is unreadable: {exc}") from exc
+        if manifest.get("kind") == TRANSFERABLE:
+            return TransferablePredictor(manifest.get("name", manifest_path.stem),
+                                         manifest["predictor_name"],
+                                         dict(manifest.get("params", {})), manifest)
+    raise MissingInputError("no transferable predictor is installed with cobra_gdel")
+
+
+def load_transferable(model, item: TransferablePredictor | None = None):
+    """The transferable predictor bound to *model* (its LP is built once per model).
+
+    Parameters
+    ----------
+    model : cobra.Model
+    item : TransferablePredictor, optional
+        Default: :func:`transferable`.
+    """
+    from ..predictors import make_predictor
+
+    item = item or transferable()
+    return make_predictor(item.predictor_name, **item.params).fit(model=model)
 
 
 _LOADED: dict[tuple, object] = {}

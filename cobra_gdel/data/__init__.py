@@ -13,7 +13,8 @@ module                       holds
                              :func:`read_smiles`, :func:`file_sha256`
 ``datasets``                 :class:`StrategyDataset`, :class:`TargetKFold`,
                              :func:`target_folds`, :func:`structure_groups`,
-                             :func:`predetermined_genes`, :func:`toy_dataset`
+                             :func:`cluster_groups`, :func:`predetermined_genes`,
+                             :func:`toy_dataset`
 ``metrics``                  :func:`accuracy`, :func:`target_macro_scores`,
                              :func:`target_auc`, :func:`score_predictions`
 ``location``                 :func:`data_dir`: finds the shared data folder for tests,
@@ -29,6 +30,7 @@ from __future__ import annotations
 from .datasets import (
     StrategyDataset,
     TargetKFold,
+    cluster_groups,
     predetermined_genes,
     structure_groups,
     target_folds,
@@ -48,6 +50,7 @@ __all__ = [
     "TargetKFold",
     "target_folds",
     "structure_groups",
+    "cluster_groups",
     "predetermined_genes",
     "accuracy",
     "target_macro_scores",

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..features import canonical_smiles
+from ..features import canonical_smiles, morgan_fingerprints
 from .readers import read_fasta, read_smiles, read_strategies
 
 logger = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ __all__ = [
     "TargetKFold",
     "target_folds",
     "structure_groups",
+    "cluster_groups",
     "predetermined_genes",
     "toy_dataset",
 ]
@@ -225,6 +226,57 @@ def structure_groups(dataset: StrategyDataset) -> list[str]:
         smi = dataset.smiles.get(t)
         out.append(canonical_smiles(smi, t) if smi else f"<id:{t}>")
     return out
+
+
+def cluster_groups(dataset: StrategyDataset, threshold: float = 0.7, radius: int = 2,
+                   n_bits: int = 2048) -> list[str]:
+    """One group label per target: single-linkage clusters of structurally similar targets.
+
+    Two targets are linked when the Tanimoto similarity of their Morgan fingerprints
+    (radius *radius*, *n_bits* bits) is at least *threshold*; a group is a connected
+    component of those links. Compartment copies, epimers and chain homologues share
+    strategies, so a split that keeps each group in one fold measures how a predictor
+    does on chemistry it has not seen (DESIGN.md's protocol). A target without a
+    (parsable) SMILES is its own group.
+
+    Parameters
+    ----------
+    dataset : StrategyDataset
+    threshold : float
+        Tanimoto similarity that links two targets (0.7).
+    radius, n_bits : int
+        Morgan fingerprint settings (2, 2048).
+
+    Returns
+    -------
+    list of str
+        In the order of ``dataset.targets``; a group is named by its first member
+        (``"<cluster:...>"``), a target without a structure by ``"<id:...>"``.
+    """
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    targets = dataset.targets
+    bits = morgan_fingerprints(dataset.target_smiles(), radius, n_bits)
+    has = bits.any(axis=1)
+    parent = list(range(len(targets)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    rows = np.flatnonzero(has)
+    fp = bits[rows].astype(np.float32)
+    counts = fp.sum(axis=1)
+    shared = fp @ fp.T
+    similar = shared >= threshold * (counts[:, None] + counts[None, :] - shared) - 1e-9
+    for a, b in zip(*np.nonzero(np.triu(similar, k=1))):
+        root_a, root_b = find(rows[a]), find(rows[b])
+        if root_a != root_b:
+            parent[max(root_a, root_b)] = min(root_a, root_b)
+    return [f"<cluster:{targets[find(i)]}>" if has[i] else f"<id:{targets[i]}>"
+            for i in range(len(targets))]
 
 
 def predetermined_genes(labels: pd.DataFrame, low: float = 0.1, high: float = 0.9) -> list[str]:

@@ -13,6 +13,9 @@ name            class                                                       lear
                 blended with the prior; k, α by leave-one-out on training
 ``fpnet``       :class:`FingerprintNetPredictor`: learned Morgan-fingerprint yes
                 encoder × learned gene vectors, on the prior's logit
+``network``     :class:`NetworkPredictor`: the model's own minimal           no
+                production networks (LPs); transferable, bound to a model
+                with ``fit(model=model)``
 =============== =========================================================== =========
 
 Every predictor follows the scikit-learn estimator contract (``__init__`` stores its
@@ -40,6 +43,7 @@ from .deepgdel import DeepGDelPredictor
 from .dnn import DNNPredictor
 from .fpnet import FingerprintNetPredictor
 from .knn import KNNPredictor
+from .network import NetworkPredictor
 from .prior import PriorPredictor
 
 __all__ = [
@@ -50,6 +54,7 @@ __all__ = [
     "DeepGDelPredictor",
     "KNNPredictor",
     "FingerprintNetPredictor",
+    "NetworkPredictor",
     "PREDICTORS",
     "make_predictor",
     "load_predictor",
@@ -64,6 +69,7 @@ PREDICTORS: dict[str, tuple[type[BasePredictor], dict[str, Any]]] = {
     "deepgdel_res": (DeepGDelPredictor, {"mode": "pretrained", "prior_residual": True}),
     "knn": (KNNPredictor, {}),
     "fpnet": (FingerprintNetPredictor, {}),
+    "network": (NetworkPredictor, {}),
 }
 
 
@@ -73,8 +79,10 @@ def make_predictor(name: str, **params: Any) -> BasePredictor:
     Parameters
     ----------
     name : str
-        One of ``"prior"``, ``"bpm"``, ``"dnn"``, ``"deepgdel"``, ``"deepgdel_res"``, ``"knn"``, ``"fpnet"``
-        (case-insensitive; ``-`` is read as ``_``).
+        One of ``"prior"``, ``"bpm"``, ``"dnn"``, ``"deepgdel"``, ``"deepgdel_res"``, ``"knn"``,
+        ``"fpnet"``, ``"network"`` (case-insensitive; ``-`` is read as ``_``). A
+        ``"network"`` predictor is bound to a model, not trained:
+        ``make_predictor("network").fit(model=model)``.
     **params
         Hyper-parameters. ``device``, ``progress`` and ``random_state`` are accepted
         (and ignored) by the predictors that do not take them, so callers can pass

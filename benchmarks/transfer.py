@@ -1,0 +1,364 @@
+"""Transfer benchmarks of issue 16: designs and labels on models without training data.
+
+Three parts, each writing its own section of docs/benchmarks.md:
+
+``lomo``
+    Leave one model out over the three data models: the transferable ``network``
+    predictor (six-variant mean, and the single "primary" variant) on the genes that
+    are not pre-determined, beside the reaction-id-transferred prior of the other
+    two models and the best constant answer (chosen on the held-out labels); and the
+    network predictor's cost per target.
+``cluster``
+    10-fold CV with structure-cluster folds (single linkage, Morgan r = 2, 2048 bits,
+    Tanimoto ≥ 0.7) for the given predictors, each beside the fold prior on the same
+    folds.
+``unseen``
+    ``predict_deletions`` (the default: predict → verify → repair → minimal) on models
+    that no bundled predictor was trained on: e_coli_core with every gene id and the
+    model id renamed, Salmonella iYS1720 and iJO1366. Beside it, in the same run and on
+    the same targets, repair from uninformative scores (every gene 0.5, ``minimize=False``).
+
+Usage::
+
+    python benchmarks/transfer.py lomo
+    python benchmarks/transfer.py cluster --model iML1515 --run prior --run fpnet --run network
+    python benchmarks/transfer.py unseen --model e_coli_core-renamed --uniform
+    python benchmarks/transfer.py unseen --model salmonella --targets 40 --uniform
+    python benchmarks/transfer.py unseen --model iJO1366 --targets 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import cobra
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
+from cobra_gdel.data import StrategyDataset, data_dir  # noqa: E402
+from cobra_gdel.exceptions import NoProductionRouteError  # noqa: E402
+
+logger = logging.getLogger("benchmarks.transfer")
+RESULTS = Path(__file__).resolve().parent.parent / "docs" / "results"
+DATA_MODELS = ("e_coli_core", "iMM904", "iML1515")
+
+
+def _data(model_id: str) -> tuple[StrategyDataset, cobra.Model]:
+    folder = data_dir(model_id)
+    if folder is None:
+        raise SystemExit(f"no data for {model_id}: set COBRA_GDEL_DATA")
+    return (StrategyDataset.from_folder(folder),
+            cobra.io.load_json_model(str(folder / "model.json")))
+
+
+# ----------------------------------------------------------------------------- lomo
+def run_lomo(args) -> None:
+    from cobra_gdel.evaluation import leave_one_model_out
+    from cobra_gdel.predictors import NetworkPredictor
+
+    pairs = [_data(m) for m in DATA_MODELS]
+    datasets, models = [p[0] for p in pairs], [p[1] for p in pairs]
+    started = time.perf_counter()
+    table = leave_one_model_out(datasets, models, "network")
+    primary = leave_one_model_out(datasets, models, "network",
+                                  params={"levels": ["abs"], "reweights": [1]})
+    primary = primary[primary["predictor"] == "network"].assign(predictor="network (primary)")
+    table = pd.concat([table, primary], ignore_index=True)
+    costs = []
+    for dataset, model in zip(datasets, models):
+        fresh = model.copy()  # a new network: timed from a cold cache
+        start = time.perf_counter()
+        predictor = NetworkPredictor().fit(model=fresh)
+        build = time.perf_counter() - start
+        seconds = []
+        for target in dataset.targets:
+            start = time.perf_counter()
+            predictor.predict_proba(target)
+            seconds.append(time.perf_counter() - start)
+        costs.append({"model": dataset.model_id, "build_s": build, "targets": len(seconds),
+                      "median_s": float(np.median(seconds)),
+                      "p90_s": float(np.percentile(seconds, 90)), "max_s": float(np.max(seconds))})
+    wall = time.perf_counter() - started
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    table.to_csv(RESULTS / "transfer_lomo.csv", index=False)
+    shown = table.copy()
+    for metric in ("accuracy", "precision", "recall", "f1", "auc"):
+        shown[metric] = (100 * shown[metric]).round(2)
+    shown = shown.sort_values(["held_out", "predictor"], kind="stable")
+    verdict = []
+    for held, group in table.groupby("held_out", sort=False):
+        acc = group.set_index("predictor")["accuracy"]
+        best = max(acc["reaction prior"], acc["constant"])
+        verdict.append({"held_out": held, "network": 100 * acc["network"],
+                        "best_baseline": 100 * best, "margin": 100 * (acc["network"] - best),
+                        "target_met (>= +5)": bool(acc["network"] - best >= 0.05)})
+    print(shown.to_string(index=False))
+    write_section("transfer-lomo", f"""## Leave one model out (benchmarks/transfer.py lomo)
+
+Command: `python benchmarks/transfer.py lomo` ({machine()}; HiGHS; wall time {wall / 60:.1f} min).
+
+The transferable `network` predictor reads only the held-out model (it never sees any
+strategy); `reaction prior` scores a gene by the mean share with which its reactions are
+disabled in the other two models' strategies (per model, then averaged); `constant` is the
+better of "all deleted" and "all kept", chosen on the held-out labels (an upper bound of
+any constant answer; it has no AUC). Scored on the genes that are not pre-determined
+(`n_genes_scored`), threshold 0.5, in %. `network` is the six-variant mean (the shipped
+setting); `network (primary)` the single variant (production ≥ 0.001, one re-weighting).
+
+{markdown_table(shown)}
+
+Against the better baseline (target: +5 points on every held-out model):
+
+{markdown_table(pd.DataFrame(verdict))}
+
+Cost of the network predictor per target (a fresh copy of each model, so the build is
+timed too; iML1515 runs 7 LPs of 5424 columns per target):
+
+{markdown_table(pd.DataFrame(costs), floatfmt=".3f")}
+""")
+
+
+# ----------------------------------------------------------------------------- cluster
+def _parse_run(spec: str) -> tuple[str, str, dict]:
+    label, _, rest = spec.partition("=")
+    if not rest:
+        return label, label, {}
+    name, _, params = rest.partition(":")
+    return label, name, json.loads(params) if params else {}
+
+
+def run_cluster(args) -> None:
+    import torch
+
+    from cobra_gdel.evaluation import cross_validate_folds, summarise
+
+    torch.set_num_threads(1)
+    dataset, model = _data(args.model)
+    out = RESULTS / f"transfer_cluster_{args.model}.csv"
+    old = pd.read_csv(out) if out.exists() else None
+    rows = []
+    for spec in args.run:
+        label, name, params = _parse_run(spec)
+        start = time.perf_counter()
+        folds = cross_validate_folds(dataset, name, folds=args.folds, repeats=args.repeats,
+                                     seed=args.seed, params=params, progress=False,
+                                     groups=args.groups, model=model, baseline=True)
+        wall = time.perf_counter() - start
+        for scorer, per_fold in folds.groupby("predictor", sort=False):
+            summary = summarise(per_fold, scorer).set_index("metric")
+            shown = label if scorer == name else "fold prior"
+            if any(r["predictor"] == shown for r in rows):
+                continue  # the same folds for every predictor: one fold-prior row
+            rows.append({"predictor": shown,
+                         "groups": args.groups, "folds": args.folds, "repeats": args.repeats,
+                         **{m: summary.loc[m, "mean"] for m in summary.index},
+                         **{f"{m}_std": summary.loc[m, "std"] for m in summary.index},
+                         "wall_s": wall if scorer == name else 0.0})
+        logger.info("%s %s: %.0f s", args.model, label, wall)
+    table = pd.DataFrame(rows)
+    if old is not None:
+        old = old[~old["predictor"].isin(table["predictor"]) | (old["groups"] != args.groups)]
+        table = pd.concat([old, table], ignore_index=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False)
+    print(table.to_string(index=False))
+    _write_cluster_section()
+
+
+def _write_cluster_section() -> None:
+    parts = []
+    for model_id in DATA_MODELS:
+        path = RESULTS / f"transfer_cluster_{model_id}.csv"
+        if not path.exists():
+            continue
+        table = pd.read_csv(path)
+        shown = pd.DataFrame({
+            "predictor": table["predictor"], "groups": table["groups"],
+            "repeats": table["repeats"],
+            **{m: [f"{100 * a:.2f} ± {100 * s:.2f}" for a, s in zip(table[m], table[f"{m}_std"])]
+               for m in ("accuracy", "f1", "auc")},
+            "wall_s": table["wall_s"].round(0)})
+        parts.append(f"### {model_id}\n\n{markdown_table(shown)}\n")
+    write_section("transfer-cluster", "## Cluster-split cross-validation "
+                  "(benchmarks/transfer.py cluster)\n\n" + _CLUSTER_INTRO.format(
+                      machine=machine()) + "\n\n" + "\n".join(parts))
+
+
+_CLUSTER_INTRO = """10 folds over targets; a fold holds whole single-linkage clusters of
+structurally similar targets (Morgan radius 2, 2048 bits, Tanimoto ≥ 0.7; a target without
+SMILES is its own group; 29 / 56 / 187 groups on e_coli_core / iMM904 / iML1515), so no
+compartment copy, epimer or chain homologue of a test target is trained on. `fold prior`
+is scored on the same folds (each gene's deletion share in the fold's training targets;
+every predictor of a model sees the same folds). Genes that are not
+pre-determined, threshold 0.5, mean ± std over folds (× repeats), in %. {machine}; one
+torch thread. Commands (each row's `repeats` says how many seeds):
+
+```
+python benchmarks/transfer.py cluster --model e_coli_core --run deepgdel_res --run fpnet --run network
+python benchmarks/transfer.py cluster --model iMM904 --run deepgdel_res --run fpnet --run network
+python benchmarks/transfer.py cluster --model iML1515 --run fpnet --run network
+```"""
+
+
+# ----------------------------------------------------------------------------- unseen
+class UniformScores:
+    """Uninformative scores: every gene 0.5 (the comparison for the network predictor)."""
+
+    name = "uniform"
+
+    def predict_proba(self, target, *, smiles=None, sequences=None, genes=None):
+        return pd.Series(0.5, index=pd.Index(list(genes), name="gene"), name=target)
+
+
+def _renamed(model: cobra.Model) -> cobra.Model:
+    from cobra.manipulation import rename_genes
+
+    copy = model.copy()
+    rename_genes(copy, {g.id: f"orgX_{i:04d}" for i, g in enumerate(copy.genes)})
+    copy.id = "my_organism"
+    return copy
+
+
+def _unseen_model(name: str, n_targets: int | None, seed: int) -> tuple[cobra.Model, list[str], str]:
+    """(model, targets, how the targets were chosen)."""
+    if name == "e_coli_core-renamed":
+        dataset, model = _data("e_coli_core")
+        return _renamed(model), dataset.targets, "the 35 e_coli_core strategy targets"
+    if name == "iJO1366":
+        model = cobra.io.load_model("iJO1366")
+        dataset, _ = _data("iML1515")
+        pool = [t for t in dataset.targets if t in model.metabolites]
+        how = f"iML1515 strategy targets that iJO1366 has ({len(pool)} of {dataset.n_targets})"
+        return model, _sample(pool, n_targets, seed), how
+    if name == "salmonella":
+        model = cobra.io.load_model("salmonella")
+        dataset, _ = _data("iML1515")
+        pool = [t for t in dataset.targets if t in model.metabolites]
+        how = (f"iML1515 strategy targets that iYS1720 has ({len(pool)} of "
+               f"{dataset.n_targets}: a design exists in the sister organism)")
+        return model, _sample(pool, n_targets, seed), how
+    if name == "salmonella-random":
+        model = cobra.io.load_model("salmonella")
+        return model, [m.id for m in model.metabolites], "random producible metabolites"
+    raise SystemExit(f"unknown model {name!r}")
+
+
+def _sample(pool: list[str], n: int | None, seed: int) -> list[str]:
+    if n is None or n >= len(pool):
+        return pool
+    order = np.random.default_rng(seed).permutation(len(pool))
+    return [pool[i] for i in order]
+
+
+def _design_row(design, seconds: float) -> dict:
+    timings = design.timings
+    maximal = sum(timings.get(k, 0.0) for k in ("predict", "repair", "verify"))
+    return {"status": design.status, "coupled": design.coupled, "method": design.method,
+            "deletions": len(design.deletions), "total_s": seconds,
+            "predict_repair_verify_s": maximal, "minimal_s": timings.get("minimal", 0.0)}
+
+
+def run_unseen(args) -> None:
+    from cobra_gdel.predict import predict_deletions
+
+    logging.getLogger("cobra_gdel").setLevel(logging.ERROR)  # the expected warnings
+    model, pool, how = _unseen_model(args.model, args.targets, args.seed)
+    rows, started = [], time.perf_counter()
+    for target in pool:
+        if args.targets is not None and len(rows) >= args.targets:
+            break
+        row = {"target": target}
+        start = time.perf_counter()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                design = predict_deletions(model, target, time_limit=args.time_limit)
+        except NoProductionRouteError:
+            continue
+        row.update(_design_row(design, time.perf_counter() - start))
+        if args.uniform:
+            start = time.perf_counter()
+            flat = predict_deletions(model, target, predictor=UniformScores(), minimize=False,
+                                     time_limit=args.time_limit)
+            row.update({f"uniform_{k}": v for k, v in
+                        _design_row(flat, time.perf_counter() - start).items()})
+        rows.append(row)
+        logger.info("%s %s: %s %.1f s%s", args.model, target, row["status"], row["total_s"],
+                    f" (uniform {row['uniform_status']} {row['uniform_total_s']:.1f} s)"
+                    if args.uniform else "")
+    wall = time.perf_counter() - started
+    frame = pd.DataFrame(rows)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(RESULTS / f"transfer_unseen_{args.model}.csv", index=False)
+    summary = _unseen_summary(args.model, frame, args.uniform)
+    print(pd.DataFrame([summary]).T.to_string(header=False))
+    command = (f"python benchmarks/transfer.py unseen --model {args.model}"
+               + (f" --targets {args.targets}" if args.targets else "")
+               + (" --uniform" if args.uniform else "")
+               + f" --seed {args.seed} --time-limit {args.time_limit:g}")
+    write_section(f"transfer-unseen-{args.model}", f"""### {args.model}
+
+Command: `{command}` ({machine()}; wall time {wall / 60:.1f} min). Targets: {how}.
+
+{markdown_table(pd.DataFrame([summary]))}
+""")
+
+
+def _unseen_summary(name: str, frame: pd.DataFrame, uniform: bool) -> dict:
+    possible = frame[frame["status"] != "no_design"]
+    coupled = frame[frame["coupled"]]
+    out = {"model": name, "targets": len(frame), "no_design": len(frame) - len(possible),
+           "coupled": int(frame["coupled"].sum()),
+           "coupled_%_possible": 100 * possible["coupled"].mean() if len(possible) else np.nan,
+           "median_s": frame["total_s"].median(),
+           "median_predict_repair_verify_s": frame["predict_repair_verify_s"].median(),
+           "median_s_coupled": coupled["total_s"].median(),
+           "median_deletions_coupled": coupled["deletions"].median()}
+    if uniform:
+        both = frame[frame["coupled"] & frame["uniform_coupled"]]
+        out.update({
+            "uniform_coupled": int(frame["uniform_coupled"].sum()),
+            "both_coupled": len(both),
+            "network_median_s_both": both["predict_repair_verify_s"].median(),
+            "uniform_median_s_both": both["uniform_predict_repair_verify_s"].median()})
+        out["speedup_both"] = out["uniform_median_s_both"] / out["network_median_s_both"]
+    return out
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="part", required=True)
+    sub.add_parser("lomo").set_defaults(func=run_lomo)
+    p = sub.add_parser("cluster")
+    p.add_argument("--model", required=True, choices=DATA_MODELS)
+    p.add_argument("--run", action="append", required=True,
+                   help="LABEL[=NAME[:JSON-PARAMS]], e.g. fpnet or network")
+    p.add_argument("--groups", default="cluster", choices=["none", "structure", "cluster"])
+    p.add_argument("--folds", type=int, default=10)
+    p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=run_cluster)
+    p = sub.add_parser("unseen")
+    p.add_argument("--model", required=True)
+    p.add_argument("--targets", type=int, default=None, help="at most this many (seeded sample)")
+    p.add_argument("--uniform", action="store_true", help="also repair from all-0.5 scores")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--time-limit", type=float, default=60.0)
+    p.set_defaults(func=run_unseen)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
+    logger.setLevel(logging.INFO)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

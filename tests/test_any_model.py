@@ -1,0 +1,236 @@
+"""Designs on models no bundled predictor was trained on (issue 16): the transferable
+network predictor, the never-refuse policy of predict_deletions, the cluster split and
+leave-one-model-out evaluation."""
+
+from __future__ import annotations
+
+import time
+
+import cobra
+import numpy as np
+import pandas as pd
+import pytest
+from cobra.manipulation import rename_genes
+
+import cobra_gdel
+from cobra_gdel import bundled
+from cobra_gdel.data import StrategyDataset, TargetKFold, cluster_groups
+from cobra_gdel.evaluation import cross_validate, leave_one_model_out, reaction_prior
+from cobra_gdel.exceptions import MissingInputError, NotFittedError, UnknownTargetError
+from cobra_gdel.network_features import network_for
+from cobra_gdel.predictors import NetworkPredictor, make_predictor
+
+from .conftest import model_state, require_data
+
+
+def _renamed(model: cobra.Model) -> cobra.Model:
+    """A copy of *model* with every gene id and the model id changed."""
+    copy = model.copy()
+    rename_genes(copy, {g.id: f"orgX_{i:04d}" for i, g in enumerate(copy.genes)})
+    copy.id = "my_organism"
+    return copy
+
+
+@pytest.fixture(scope="module")
+def renamed():
+    return _renamed(cobra.io.load_model("textbook"))
+
+
+@pytest.fixture()
+def no_structure_target():
+    """A textbook model with a producible metabolite that has no structure anywhere."""
+    model = cobra.io.load_model("textbook")
+    met = cobra.Metabolite("newmet_c", compartment="c")
+    model.add_metabolites([met])
+    model.reactions.SUCDi.add_metabolites({met: 0.0001})  # a trace by-product: producible
+    return model
+
+
+# -- the never-refuse policy -----------------------------------------------------------
+def test_renamed_textbook_designs_succ_e_without_data(renamed, caplog):
+    """Every gene id and the model id renamed: no bundled predictor fits, the transferable
+    predictor scores every gene, and the design is verified on the model as it is."""
+    before = model_state(renamed)
+    with caplog.at_level("WARNING", logger="cobra_gdel.predict"):
+        design = renamed.predict_deletions("succ_e")
+    assert "no bundled predictor fits model 'my_organism'" in caplog.text
+    assert design.coupled and design.method.startswith("predict[network]+repair:")
+    assert set(design.probabilities.index) == {g.id for g in renamed.genes}
+    assert cobra_gdel.check_coupling(renamed, "succ_e", design.deletions).coupled
+    assert model_state(renamed) == before
+
+
+def test_strict_keeps_the_errors(renamed, no_structure_target):
+    with pytest.raises(MissingInputError, match="no bundled predictor fits"):
+        renamed.predict_deletions("succ_e", strict=True)
+    with pytest.raises(MissingInputError, match="smiles="):
+        no_structure_target.predict_deletions("newmet_c", strict=True)
+
+
+def test_target_without_structure_uses_the_prior_with_a_warning(no_structure_target, caplog):
+    model = no_structure_target
+    with caplog.at_level("WARNING", logger="cobra_gdel.predict"):
+        design = model.predict_deletions("newmet_c", minimize=False)
+    assert "no embedding for newmet_c and no SMILES is known" in caplog.text
+    assert "frequency prior" in caplog.text
+    assert design.method.startswith("predict[prior]+")
+    prior = cobra_gdel.predict.resolve_predictor(model).prior_proba(["b0721"])
+    assert design.probabilities["b0721"] == pytest.approx(prior["b0721"])
+    assert design.status in ("coupled", "no_design") or design.reason
+    # a SMILES the user passes and that is invalid still raises
+    with pytest.raises(ValueError, match="newmet_c"):
+        model.predict_deletions("newmet_c", smiles="C1CC(")
+
+
+def test_unscorable_genes_get_network_scores(fresh_textbook, caplog):
+    model = fresh_textbook
+    model.reactions.PGK.gene_reaction_rule = f"({model.reactions.PGK.gene_reaction_rule}) or newgene1"
+    with caplog.at_level("WARNING", logger="cobra_gdel.predict"):
+        design = model.predict_deletions("succ_e", minimize=False)
+    assert "newgene1" in caplog.text and design.coupled
+    assert design.method.startswith("predict[deepgdel+network]+")
+    network = NetworkPredictor().fit(model=model).predict_proba("succ_e")
+    assert design.probabilities["newgene1"] == network["newgene1"]
+
+
+def test_resolve_predictor_by_name_and_object(renamed):
+    fitted = cobra_gdel.predict.resolve_predictor(renamed, "network")
+    assert isinstance(fitted, NetworkPredictor) and fitted.model_id_ == "my_organism"
+    unbound = NetworkPredictor(levels=("abs",), reweights=(1,))
+    bound = cobra_gdel.predict.resolve_predictor(renamed, unbound)
+    assert bound is not unbound and bound.levels_ == ("abs",)
+    with pytest.raises(NotFittedError):
+        unbound.predict_proba("succ_e")
+    design = renamed.predict_deletions("succ_e", predictor=unbound, minimize=False)
+    assert design.coupled and design.method.startswith("predict[network]+")
+
+
+def test_transferable_manifest_ships_without_weights():
+    item = bundled.transferable()
+    assert item.name == "network" and item.predictor_name == "network"
+    assert item.manifest["kind"] == "transferable"
+    assert "network" not in {b.model_id for b in bundled.available()}
+
+
+# -- the network predictor ---------------------------------------------------------------
+def test_network_predictor_is_deterministic_and_cheap(textbook):
+    predictor = make_predictor("network").fit(model=textbook)
+    assert predictor.get_params() == {"levels": ("abs", 0.1, 0.5), "reweights": (0, 1)}
+    start = time.perf_counter()
+    first = predictor.predict_proba("succ_e")
+    seconds = time.perf_counter() - start
+    assert seconds < 1.0, seconds  # textbook: a few ms; iML1515 about 0.3 s (benchmarks)
+    assert first.between(0, 1).all() and first.index.tolist() == [g.id for g in textbook.genes]
+    assert first["s0001"] == 0.0  # spontaneous: always kept
+    # the same answer from a separate model copy scored in another order (cold starts)
+    other = textbook.copy()
+    again = NetworkPredictor().fit(model=other)
+    again.predict_proba("ac_e")
+    assert again.network_ is not predictor.network_
+    pd.testing.assert_series_equal(again.predict_proba("succ_e"), first)
+    assert predictor.predict_proba("succ_e").equals(first)
+
+
+def test_network_predictor_interface(textbook):
+    with pytest.raises(ValueError, match="fit\\(model=model\\)"):
+        NetworkPredictor().fit()
+    with pytest.raises(ValueError, match="level"):
+        NetworkPredictor(levels=("abs", 2.0)).fit(model=textbook)
+    predictor = NetworkPredictor().fit(model=textbook)
+    assert predictor.knows_target("glc__D_e") and not predictor.knows_target("nothing_c")
+    assert predictor.unscorable_genes(["b0721", "new"]) == ["new"]
+    assert predictor.prior_proba(["b0721"]) is None
+    assert predictor.predict_proba("succ_e", genes=["b0721", "new"])["new"] == 0.5
+    with pytest.raises(UnknownTargetError):
+        predictor.predict_proba("nothing_c")
+    primary = NetworkPredictor(levels=("abs",), reweights=(1,)).fit(model=textbook)
+    assert set(np.unique(primary.predict_proba("succ_e"))) <= {0.0, 1.0}
+
+
+def test_network_cache_follows_model_changes(fresh_textbook):
+    first = network_for(fresh_textbook)
+    assert network_for(fresh_textbook) is first
+    with fresh_textbook:
+        fresh_textbook.reactions.EX_o2_e.lower_bound = 0.0
+        assert network_for(fresh_textbook) is not first
+    assert network_for(fresh_textbook) is not first  # rebuilt again for the restored bounds
+
+
+# -- evaluation --------------------------------------------------------------------------
+def _cluster_dataset() -> StrategyDataset:
+    targets = ["hexanol_c", "hexanol_e", "heptanol_c", "phenol_c", "phenol_e", "urea_c",
+               "glycerol_c", "nostruct_c", "acetate_c", "ethanol_c", "glycine_c", "lactate_c"]
+    smiles = {"hexanol_c": "CCCCCCO", "hexanol_e": "CCCCCCO", "heptanol_c": "CCCCCCCO",
+              "phenol_c": "Oc1ccccc1", "phenol_e": "Oc1ccccc1", "urea_c": "NC(N)=O",
+              "glycerol_c": "OCC(O)CO", "nostruct_c": None, "acetate_c": "CC(=O)O",
+              "ethanol_c": "CCO", "glycine_c": "NCC(=O)O", "lactate_c": "CC(O)C(=O)O"}
+    pattern = np.random.default_rng(0).random((len(targets), 4)) < 0.5
+    labels = pd.DataFrame(pattern.astype(int), index=targets, columns=["g0", "g1", "g2", "g3"])
+    return StrategyDataset(labels, smiles, {}, "toy")
+
+
+def test_cluster_groups_keep_same_fingerprint_targets_in_one_fold():
+    dataset = _cluster_dataset()
+    groups = dict(zip(dataset.targets, cluster_groups(dataset)))
+    assert groups["hexanol_c"] == groups["hexanol_e"] == groups["heptanol_c"]
+    assert groups["phenol_c"] == groups["phenol_e"] != groups["hexanol_c"]
+    assert groups["nostruct_c"] == "<id:nostruct_c>"
+    assert len(set(groups.values())) == 9
+    labels = list(groups.values())
+    for seed in range(3):
+        for train, test in TargetKFold(4, seed).split(len(labels), labels):
+            assert not {labels[i] for i in test} & {labels[i] for i in train}
+    with pytest.raises(ValueError, match="threshold"):
+        cluster_groups(dataset, threshold=0.0)
+
+
+def test_cross_validate_cluster_groups_with_the_fold_prior():
+    dataset = _cluster_dataset()
+    table = cross_validate(dataset, "bpm", folds=3, repeats=1, groups="cluster",
+                           baseline=True, progress=False)
+    assert list(dict.fromkeys(table["predictor"])) == ["bpm", "prior"]
+    with pytest.raises(ValueError, match="groups"):
+        cross_validate(dataset, "prior", folds=3, repeats=1, groups="nope", progress=False)
+    with pytest.raises(ValueError, match="model="):
+        cross_validate(dataset, "network", folds=3, repeats=1, progress=False)
+
+
+def test_cross_validate_and_lomo_with_the_network_predictor():
+    folder = require_data("e_coli_core")
+    dataset = StrategyDataset.from_folder(folder)
+    model = cobra.io.load_json_model(str(folder / "model.json"))
+    table = cross_validate(dataset, "network", folds=10, repeats=1, groups="cluster",
+                           model=model, baseline=True, progress=False).set_index(
+                               ["predictor", "metric"])
+    assert table.loc[("network", "accuracy"), "mean"] > 0.5
+    renamed = _renamed(model)
+    mapping = dict(zip((g.id for g in model.genes), (g.id for g in renamed.genes)))
+    other = StrategyDataset(dataset.labels.rename(columns=mapping), dataset.smiles, {}, "copy")
+    lomo = leave_one_model_out([dataset, other], [model, renamed])
+    assert set(lomo["predictor"]) == {"network", "reaction prior", "constant"}
+    assert lomo.groupby("held_out").size().to_dict() == {"copy": 3, "e_coli_core": 3}
+    # the reaction prior of an identical model is its own deletion share per reaction
+    prior = reaction_prior(renamed, [(dataset, model)])
+    assert prior.between(0, 1).all() and set(prior.index) == set(mapping.values())
+    net = lomo.set_index(["held_out", "predictor"])["accuracy"]
+    assert net[("e_coli_core", "network")] == pytest.approx(net[("copy", "network")])
+
+
+def test_cli_evaluate_groups_and_predict_strict(tmp_path, capsys, renamed):
+    from cobra_gdel.cli import main
+
+    dataset = _cluster_dataset()
+    dataset.labels.rename_axis("metabolite").to_csv(tmp_path / "strategies.csv")
+    pd.DataFrame({"metabolite": list(dataset.smiles),
+                  "smiles": [s or "" for s in dataset.smiles.values()]}).to_csv(
+                      tmp_path / "smiles.tsv", sep="\t", index=False)
+    assert main(["evaluate", "--data", str(tmp_path), "--predictor", "bpm", "--folds", "3",
+                 "--repeats", "1", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "| bpm |" in out and "| prior |" in out
+    assert main(["evaluate", "--data", str(tmp_path), "--predictor", "network", "--folds", "3",
+                 "--repeats", "1", "--quiet"]) == 2  # no model.json in the folder
+    assert main(["evaluate", "--data", str(tmp_path), "--lomo", "--predictor", "network"]) == 2
+    cobra.io.save_json_model(renamed, str(tmp_path / "renamed.json"))
+    assert main(["predict", str(tmp_path / "renamed.json"), "succ_e", "--strict"]) == 2
+    assert "no bundled predictor fits" in capsys.readouterr().err
