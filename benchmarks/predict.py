@@ -195,7 +195,6 @@ def main(argv=None) -> None:
         summaries.append(summary)
         print(pd.DataFrame([summary]).T.to_string(header=False), flush=True)
     wall = time.perf_counter() - started
-    table = pd.DataFrame(summaries)
     if args.csv:
         pd.concat(frames).to_csv(args.csv, index=False)
     if args.no_write:
