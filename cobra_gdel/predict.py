@@ -430,7 +430,8 @@ def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series 
     *prior* with the time left. Methods start with *prefix*."""
     left = task.clock.seconds(minimum=0.1)
     first = left * PREDICTED_SHARE if prior is not None and left is not None else left
-    design = repair_task(task.with_clock(Clock(first, task.clock)), scores)
+    design = repair_task(task.with_clock(Clock(first, task.clock)), scores,
+                         open_milp=prior is None)
     method = f"{prefix}+{design.method}"
     left = task.clock.left()
     if (design.coupled or design.status == NO_DESIGN or prior is None

@@ -16,6 +16,9 @@ until one gives a coupled design:
    (:func:`_neighbour_genes`). It gets ``FOCUSED_SHARE`` of the time left.
 3. **restricted MILP** (:func:`milp_stage`): gDel_minRN over the candidates of the
    lowest threshold, with the time left.
+4. **open MILP** (:func:`open_stage`): gDel_minRN over every gene with the time left,
+   when the scores kept some genes out of the restricted one (left out when a caller
+   repairs from other scores next, as ``predict_deletions`` does from the prior).
 
 The MILP stages solve with HiGHS when the model uses GLPK and HiGHS is installed
 (:func:`cobra_gdel.problem.default_milp_solver`); their LP checks stay on the model's
@@ -115,10 +118,11 @@ def repair(model, target, scores: pd.Series, *, growth_lb: float = GROWTH_LB,
     return repair_task(task, scores, minimize=minimize)
 
 
-def repair_task(task: DesignTask, scores: pd.Series, *, minimize: bool = False
-                ) -> DeletionDesign:
+def repair_task(task: DesignTask, scores: pd.Series, *, minimize: bool = False,
+                open_milp: bool = True) -> DeletionDesign:
     """:func:`repair` on a prepared :class:`~cobra_gdel.problem.DesignTask` (the stages in
-    order, on the task's clock)."""
+    order, on the task's clock). *open_milp* False leaves out the last stage (the MILP
+    over every gene), for a caller that repairs from other scores next."""
     run = RepairRun(task, _validate_scores(task.checker, scores), minimize)
     task.require_production_route()
     route = uncontrolled_exit(task, task.protected)
@@ -139,6 +143,8 @@ def repair_task(task: DesignTask, scores: pd.Series, *, minimize: bool = False
     if run.best is not None and run.best.reason:
         run.reasons.append(f"threshold sweep: {run.best.reason}")
     design = milp_stage(run, lowest)
+    if design is None and open_milp:
+        design = open_stage(run, lowest)
     if design is not None:
         return design
     best = run.best if run.best is not None else task.check(())
@@ -269,6 +275,18 @@ def milp_stage(run: RepairRun, lowest: float) -> DeletionDesign | None:
     candidates = growing(task, [g for g in run.pool if run.probabilities[g] >= lowest])
     return run.run_milp("restricted MILP", "repair:milp", task.clock.seconds(minimum=0.1),
                         candidates, ())
+
+
+def open_stage(run: RepairRun, lowest: float) -> DeletionDesign | None:
+    """gDel_minRN over every gene with the time left, when the scores kept some genes
+    out of the restricted MILP: a gene every candidate network needs (scored 0) can be
+    the one a design must delete (e_coli_core etoh_e with its genes renamed)."""
+    task = run.task
+    if task.clock.left() < MILP_MIN_SECONDS:
+        return None
+    if all(run.probabilities[g] >= lowest for g in run.pool):
+        return None  # the restricted MILP already had every gene
+    return run.run_milp("open MILP", "repair:milp", task.clock.seconds(minimum=0.1), None, ())
 
 
 # -- helpers -------------------------------------------------------------------------------
