@@ -60,6 +60,18 @@ def test_renamed_textbook_designs_succ_e_without_data(renamed, caplog):
     assert model_state(renamed) == before
 
 
+def test_renamed_textbook_target_that_needs_a_gene_every_network_uses(renamed):
+    """etoh_e on the renamed model: its design must delete a gene that every production
+    network needs (scored 0, so outside every threshold's candidates); the open MILP
+    over every gene, the last repair stage, finds it."""
+    design = renamed.predict_deletions("etoh_e", minimize=False)
+    assert design.coupled, design.reason
+    assert design.method == "predict[network]+repair:milp"
+    scores = design.probabilities
+    assert (scores[sorted(design.deletions)] == 0).any()
+    assert cobra_gdel.check_coupling(renamed, "etoh_e", design.deletions).coupled
+
+
 def test_strict_keeps_the_errors(renamed, no_structure_target):
     with pytest.raises(MissingInputError, match="no bundled predictor fits"):
         renamed.predict_deletions("succ_e", strict=True)
