@@ -30,13 +30,14 @@ import pandas as pd
 from .batch import DEFAULT_TIME_LIMIT
 from .batch_files import design_all, write_json, write_text
 from .coupling import check_coupling
+from .features import annotation_smiles
 from .gpr import RuleSet
 from .problem import default_milp_solver
 from .targets import GROWTH_LB, PRODUCTION_LB, protected_genes
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PACKAGES", "annotation_sequence", "annotation_smiles", "build_dataset",
+__all__ = ["PACKAGES", "annotation_sequence", "build_dataset",
            "canonical_deletions", "package_versions", "verified_labels"]
 
 #: Packages whose versions the manifest records (those installed).
@@ -61,24 +62,6 @@ def _first(value):
     if isinstance(value, (list, tuple)):
         return value[0] if value else None
     return value
-
-
-def annotation_smiles(metabolite) -> str | None:
-    """A SMILES from the metabolite's annotation: ``smiles``, else an ``inchi``
-    converted by RDKit; None when neither is there (an InChIKey is not a structure)."""
-    annotation = {str(k).lower(): v for k, v in (metabolite.annotation or {}).items()}
-    smiles = _first(annotation.get("smiles"))
-    if smiles:
-        return str(smiles)
-    inchi = _first(annotation.get("inchi"))
-    if inchi and str(inchi).startswith("InChI="):
-        from rdkit import Chem, RDLogger
-
-        RDLogger.DisableLog("rdApp.*")
-        mol = Chem.MolFromInchi(str(inchi))
-        if mol is not None:
-            return Chem.MolToSmiles(mol)
-    return None
 
 
 def annotation_sequence(gene) -> str | None:

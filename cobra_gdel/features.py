@@ -47,6 +47,7 @@ __all__ = [
     "UNK",
     "NONE",
     "PLACEHOLDER",
+    "annotation_smiles",
     "canonical_smiles",
     "canonicalise_all",
     "canonical_smiles_map",
@@ -96,6 +97,32 @@ def canonical_smiles(smiles: str, metabolite: str = "?") -> str:
     if mol is None:
         raise ValueError(f"invalid SMILES for metabolite {metabolite!r}: {smiles!r}")
     return Chem.MolToSmiles(mol)
+
+
+def _first(value):
+    if isinstance(value, (list, tuple)):
+        return value[0] if value else None
+    return value
+
+
+def annotation_smiles(metabolite) -> str | None:
+    """A SMILES from the metabolite's annotation: ``smiles`` (or ``canonical_smiles``),
+    else an ``inchi`` converted by RDKit; None when neither is there (an InChIKey is not
+    a structure). Not validated: see :func:`canonical_smiles`."""
+    annotation = {str(k).lower(): v for k, v in (metabolite.annotation or {}).items()}
+    for key in ("smiles", "canonical_smiles"):
+        smiles = _first(annotation.get(key))
+        if smiles:
+            return str(smiles)
+    inchi = _first(annotation.get("inchi"))
+    if inchi and str(inchi).startswith("InChI="):
+        from rdkit import Chem, RDLogger
+
+        RDLogger.DisableLog("rdApp.*")
+        mol = Chem.MolFromInchi(str(inchi))
+        if mol is not None:
+            return Chem.MolToSmiles(mol)
+    return None
 
 
 def canonicalise_all(smiles: Mapping[str, str | None]) -> dict[str, str | None]:

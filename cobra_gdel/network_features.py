@@ -13,7 +13,7 @@ grows and produces the target would use, and which genes that network needs:
    biomass precursors carry fluxes below the LP tolerances and the decoded network
    cannot grow); below 0.001 it retries at growth ≥ 0.001; still below: no design.
 3. **L1 LPs.** For each production level (``"abs"``: ≥ 0.001; a float f:
-   ≥ max(0.001, f · PRmax)), minimise Σ w_j |v_j| with w = 1 for reactions with a
+   ≥ max(0.001, f · PRmax)), minimise ``Σ w_j |v_j|`` with w = 1 for reactions with a
    gene rule and 1e-4 for the others; then re-weight ``w_j / (|v_j| + 1e-3)``
    (rescaled so that the smallest rule weight is 1) and solve again. Each solution
    (after 0 or 1 re-weightings) is a *variant*; its active set is the rule reactions

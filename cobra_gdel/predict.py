@@ -16,7 +16,7 @@ import pandas as pd
 from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, DesignSet, finish
 from .exceptions import MissingInputError
-from .features import canonical_smiles
+from .features import annotation_smiles, canonical_smiles
 from .practical import minimal_candidates, ranked
 from .problem import Clock, DesignTask
 from .repair import repair_task
@@ -80,26 +80,6 @@ def resolve_predictor(model, predictor="auto", device: str | None = None, *,
                     f"predictor, not {type(predictor).__name__}")
 
 
-def _annotation_smiles(metabolite) -> str | None:
-    """A SMILES from the metabolite's annotation (SMILES, or InChI converted by RDKit)."""
-    annotation = {k.lower(): v for k, v in (metabolite.annotation or {}).items()}
-    for key in ("smiles", "canonical_smiles"):
-        value = annotation.get(key)
-        if value:
-            return value[0] if isinstance(value, list) else value
-    inchi = annotation.get("inchi")
-    if isinstance(inchi, list):
-        inchi = inchi[0] if inchi else None
-    if inchi and str(inchi).startswith("InChI="):
-        from rdkit import Chem, RDLogger
-
-        RDLogger.DisableLog("rdApp.*")
-        mol = Chem.MolFromInchi(str(inchi))
-        if mol is not None:
-            return Chem.MolToSmiles(mol)
-    return None
-
-
 def _same_compound(metabolite_id: str, fitted) -> str | None:
     """An id of the same compound in another compartment (BiGG ``<base>_<comp>``) that
     the predictor has an embedding for. The metabolite encoder sees only the structure,
@@ -137,7 +117,7 @@ def _target_query(metabolite, fitted, smiles: str | None,
     knows = getattr(fitted, "knows_target", None)
     if knows is None or knows(metabolite.id) or smiles is not None:
         return metabolite.id, smiles
-    annotated = _annotation_smiles(metabolite)
+    annotated = annotation_smiles(metabolite)
     if annotated is not None:
         try:
             canonical_smiles(annotated, metabolite.id)
