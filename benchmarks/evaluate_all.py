@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "results"
 
 
-def _parse_run(spec: str) -> tuple[str, str, dict]:
+def parse_run(spec: str) -> tuple[str, str, dict]:
     label, _, rest = spec.partition("=")
     if not rest:
         return label, label, {}
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     out_csv = RESULTS / f"cv_{args.model}.csv"
     (RESULTS / "folds").mkdir(parents=True, exist_ok=True)
     for spec in args.run:
-        label, name, params = _parse_run(spec)
+        label, name, params = parse_run(spec)
         if args.groups:
             label = f"{label}@{args.groups}"
         t0 = time.perf_counter()

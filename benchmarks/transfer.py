@@ -30,7 +30,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
@@ -44,6 +43,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
+from benchmarks.evaluate_all import parse_run  # noqa: E402
 from cobra_gdel.data import StrategyDataset, data_dir  # noqa: E402
 from cobra_gdel.exceptions import NoProductionRouteError  # noqa: E402
 
@@ -128,14 +128,6 @@ timed too; iML1515 runs 7 LPs of 5424 columns per target):
 
 
 # ----------------------------------------------------------------------------- cluster
-def _parse_run(spec: str) -> tuple[str, str, dict]:
-    label, _, rest = spec.partition("=")
-    if not rest:
-        return label, label, {}
-    name, _, params = rest.partition(":")
-    return label, name, json.loads(params) if params else {}
-
-
 def run_cluster(args) -> None:
     import torch
 
@@ -147,7 +139,7 @@ def run_cluster(args) -> None:
     old = pd.read_csv(out) if out.exists() else None
     rows = []
     for spec in args.run:
-        label, name, params = _parse_run(spec)
+        label, name, params = parse_run(spec)
         start = time.perf_counter()
         folds = cross_validate_folds(dataset, name, folds=args.folds, repeats=args.repeats,
                                      seed=args.seed, params=params, progress=False,

@@ -121,7 +121,7 @@ def _settings(model, method, kwargs: Mapping) -> dict:
             "method": method if isinstance(method, str) else getattr(method, "__name__", "custom"),
             "growth_lb": float(kwargs.get("growth_lb", GROWTH_LB)),
             "production_lb": float(kwargs.get("production_lb", PRODUCTION_LB)),
-            "minimize": bool(kwargs.get("minimize", False))}
+            "minimize": bool(kwargs.get("minimize", method == "predict"))}
 
 
 def _result(target: str, row: Mapping, design, settings: Mapping, time_limit) -> dict:

@@ -214,9 +214,11 @@ def _manifest(model, table: pd.DataFrame, labels: pd.DataFrame, left_out: Mappin
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "model_id": model.id, "n_genes": len(model.genes),
             "n_metabolites": len(model.metabolites), "n_targets": len(table),
-            "n_rows": len(labels), "labels": "maximal gDel_minRN designs "
-            "(cobra_gdel.search_deletions, not trimmed; genes: see settings), re-checked by "
-            "FBA",
+            "n_rows": len(labels), "labels": (
+                "maximal gDel_minRN designs (cobra_gdel.search_deletions"
+                if settings.get("method") == "search" else
+                "maximal verified designs (cobra_gdel.predict_deletions, minimize=False")
+            + ", not trimmed; genes: see settings), re-checked by FBA",
             "settings": dict(settings), "versions": package_versions(), **counts,
             "left_out": dict(left_out), "targets": targets}
 
@@ -224,8 +226,9 @@ def _manifest(model, table: pd.DataFrame, labels: pd.DataFrame, left_out: Mappin
 def build_dataset(model, targets, output: str | os.PathLike, *, client=None,
                   time_limit: float | None = DEFAULT_TIME_LIMIT, smiles=None, sequences=None,
                   genes: str = "canonical", retry_errors: bool = False, progress: bool = True,
-                  **kwargs):
-    """Make a strategy data folder for *model* with the gDel_minRN MILP.
+                  method: str = "search", **kwargs):
+    """Make a strategy data folder for *model* with the gDel_minRN MILP (or with
+    ``predict_deletions``' verified maximal designs, ``method="predict"``).
 
     Parameters
     ----------
@@ -252,10 +255,17 @@ def build_dataset(model, targets, output: str | os.PathLike, *, client=None,
         reactions, so both are verified the same way.
     retry_errors, progress : bool
         As :func:`~cobra_gdel.batch_files.design_all`.
+    method : {"search", "predict"}
+        ``"search"`` (default): the gDel_minRN MILP, as the published strategies were
+        made. ``"predict"``: :func:`cobra_gdel.predict_deletions` with
+        ``minimize=False`` (a predictor's candidates repaired into a verified maximal
+        design; on a genome-scale model without training data it couples far more
+        targets within a time limit than the MILP alone).
     **kwargs
-        Keywords of :func:`cobra_gdel.search_deletions` (``growth_lb``,
-        ``production_lb``, ``max_iterations``, ``protected``, ``solver``, ...);
-        ``minimize`` is refused (labels are maximal designs).
+        Keywords of :func:`cobra_gdel.search_deletions` or
+        :func:`cobra_gdel.predict_deletions` (``growth_lb``, ``production_lb``,
+        ``protected``, ``solver``, ...); ``minimize`` is refused (labels are maximal
+        designs).
 
     Returns
     -------
@@ -274,10 +284,14 @@ def build_dataset(model, targets, output: str | os.PathLike, *, client=None,
     if kwargs.get("minimize"):
         raise ValueError("build_dataset makes maximal designs (the published strategies "
                          "are maximal); minimize is not allowed")
+    if method not in ("search", "predict"):
+        raise ValueError(f"method must be 'search' or 'predict', not {method!r}")
+    if method == "predict":
+        kwargs["minimize"] = False
     given_smiles = _mapping(smiles, read_smiles, "smiles")
     given_sequences = _mapping(sequences, read_fasta, "sequences")
     folder = Path(output)
-    table = design_all(model, targets, folder, client=client, method="search",
+    table = design_all(model, targets, folder, client=client, method=method,
                        time_limit=time_limit, retry_errors=retry_errors, progress=progress,
                        **kwargs)
     growth_lb = float(kwargs.get("growth_lb", GROWTH_LB))
@@ -291,7 +305,7 @@ def build_dataset(model, targets, output: str | os.PathLike, *, client=None,
     counts = {"n_smiles": _write_smiles(model, folder, given_smiles),
               "n_sequences": _write_fasta(model, folder, given_sequences)}
     own = model.solver.interface.__name__.rpartition(".")[2].replace("_interface", "")
-    settings = {"method": "search", "genes": genes, "growth_lb": growth_lb,
+    settings = {"method": method, "genes": genes, "growth_lb": growth_lb,
                 "production_lb": production_lb, "time_limit": time_limit,
                 "solver": {"lp": solver or own, "milp": default_milp_solver(model, solver) or own},
                 **{k: v for k, v in kwargs.items() if k != "solver"}}

@@ -239,6 +239,23 @@ def test_build_dataset_writes_a_verified_training_folder(textbook, tmp_path):
         build_dataset(textbook, ["akg_e"], tmp_path, minimize=True, progress=False)
 
 
+def test_build_dataset_from_predict_deletions_maximal_designs(tmp_path):
+    model = cobra.io.load_model("textbook")
+    dataset = build_dataset(model, ["succ_e", "akg_e"], tmp_path, method="predict",
+                            progress=False)
+    assert set(dataset.targets) == {"succ_e", "akg_e"}
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["settings"]["method"] == "predict"
+    assert manifest["settings"]["minimize"] is False
+    strategies = pd.read_csv(tmp_path / "strategies.csv").set_index("metabolite")
+    for target, row in strategies.iterrows():
+        deleted = [g for g, v in row.items() if v == 1]
+        assert len(deleted) > 6  # maximal designs, not the 3-4 gene minimal ones
+        assert check_coupling(model, target, deleted).coupled
+    with pytest.raises(ValueError, match="method"):
+        build_dataset(model, ["akg_e"], tmp_path / "x", method="milp", progress=False)
+
+
 def test_canonical_deletions_keep_the_reactions_and_prefer_the_larger_gene_id(textbook):
     from cobra_gdel.gpr import RuleSet
 

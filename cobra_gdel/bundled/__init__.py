@@ -55,15 +55,20 @@ class BundledPredictor:
         return len(gene_ids & self.gene_ids) / max(1, len(gene_ids))
 
 
+def _manifests(folder: Path):
+    """(path, parsed manifest) of every ``*.json`` in *folder*, by name."""
+    for manifest_path in sorted(Path(folder).glob("*.json")):
+        try:
+            yield manifest_path, json.loads(manifest_path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise CheckpointError(f"bundled manifest {manifest_path} is unreadable: {exc}") from exc
+
+
 @functools.lru_cache(maxsize=None)
 def available(folder: Path = HERE) -> tuple[BundledPredictor, ...]:
     """The bundled predictors found in *folder* (manifests with their weight files)."""
     out = []
-    for manifest_path in sorted(Path(folder).glob("*.json")):
-        try:
-            manifest = json.loads(manifest_path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise CheckpointError(f"bundled manifest {manifest_path} is unreadable: {exc}") from exc
+    for manifest_path, manifest in _manifests(folder):
         if manifest.get("kind") == TRANSFERABLE:
             continue
         weights = manifest_path.with_suffix(".pt")
@@ -133,11 +138,7 @@ def transferable(folder: Path = HERE) -> TransferablePredictor:
     MissingInputError
         When the package holds none.
     """
-    for manifest_path in sorted(Path(folder).glob("*.json")):
-        try:
-            manifest = json.loads(manifest_path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise CheckpointError(f"bundled manifest {manifest_path} is unreadable: {exc}") from exc
+    for manifest_path, manifest in _manifests(folder):
         if manifest.get("kind") == TRANSFERABLE:
             return TransferablePredictor(manifest.get("name", manifest_path.stem),
                                          manifest["predictor_name"],
