@@ -195,9 +195,11 @@ def _cmd_build_dataset(args) -> int:
 
     model = load_model(args.model)
     kwargs = _batch_kwargs(args)
-    kwargs["max_iterations"] = args.max_iterations
+    if args.method == "search":
+        kwargs["max_iterations"] = args.max_iterations
     with open_client(args.workers, args.scheduler) as client:
         dataset = build_dataset(model, _targets(args.targets), args.output, client=client,
+                                method=args.method,
                                 time_limit=args.time_limit, smiles=args.smiles,
                                 sequences=args.fasta, genes=args.genes,
                                 retry_errors=args.retry_errors,
@@ -251,8 +253,12 @@ def _batch_commands(sub) -> None:
 
     p = _batch_parser(sub, "build-dataset", "training data for any model: maximal gDel_minRN "
                                             "designs, verified, as a strategy data folder")
+    p.add_argument("--method", choices=["search", "predict"], default="search",
+                   help="search (the gDel_minRN MILP, default) or predict (predict, verify, "
+                        "repair: maximal designs; far more genome-scale targets within a "
+                        "time limit)")
     p.add_argument("--max-iterations", type=int, default=10,
-                   help="MILP solves per target (default 10)")
+                   help="MILP solves per target (default 10; search only)")
     p.add_argument("--smiles", default=None,
                    help="smiles.tsv with structures the model's annotations lack")
     p.add_argument("--fasta", default=None,
