@@ -203,7 +203,7 @@ class DeletionDesign(ResultView):
         Genes are all scored genes when probabilities exist, else the deleted ones.
         """
         genes = list(self.probabilities.index) if self.probabilities is not None else []
-        genes += sorted(g for g in self.deletions if g not in set(genes))
+        genes += sorted(set(self.deletions) - set(genes))
         disables = self.report.to_frame()["disabled_reactions"]
         frame = pd.DataFrame({
             "probability": (self.probabilities.reindex(genes).astype(float)

@@ -226,7 +226,8 @@ def format_table(df: pd.DataFrame, percent: bool = True) -> str:
         Show values as percentages.
     """
     scale = 100.0 if percent else 1.0
-    metrics = [m for m in METRICS if m in set(df["metric"])]
+    present = set(df["metric"])
+    metrics = [m for m in METRICS if m in present]
     preds = list(dict.fromkeys(df["predictor"]))
     lines = ["| predictor | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 1) + "|"]
     for p in preds:

@@ -175,7 +175,8 @@ def _score(task: DesignTask, fitted, smiles, sequences, strict: bool) -> Scores:
             f"{len(missing)} gene(s) of {model.id!r} have no embedding in the predictor and "
             f"{where} them: {missing[:10]}{' ...' if len(missing) > 10 else ''}; pass "
             "sequences=<FASTA path or dict gene id -> protein sequence> covering them")
-    known = [g for g in genes if g not in set(missing)]
+    unscorable = set(missing)
+    known = [g for g in genes if g not in unscorable]
     own_prior = fitted.prior_proba(known) if hasattr(fitted, "prior_proba") else None
     if query is not None:
         scores = fitted.predict_proba(query[0], smiles=query[1], sequences=sequences, genes=known)
@@ -189,7 +190,8 @@ def _score(task: DesignTask, fitted, smiles, sequences, strict: bool) -> Scores:
         _warn_no_structure(metabolite.id, source)
     if len(known) < len(genes):
         network = _network(model, fitted)
-        rest = [g for g in genes if g not in set(known)]
+        scored = set(known)
+        rest = [g for g in genes if g not in scored]
         extra = network.predict_proba(task.target, genes=rest)
         if missing:
             logger.warning("%d gene(s) of %r have no embedding in the predictor and no "
