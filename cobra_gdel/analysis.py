@@ -195,11 +195,11 @@ def uncontrolled_exit(task: DesignTask, keep: frozenset[str]) -> list[str]:
     lp = _exit_lp(checker)
     closed = set(checker.rules.disabled(checker.genes - keep)) | set(checker.growth_coefs)
     closed.add(rid)
+    # The source column lives only for this solve: the LP has the same columns
+    # whatever targets were asked about before.
     source = f"_cobra_gdel_source_{target}"
-    if source not in lp.current:
-        lp.add_reaction(source, {target: 1.0}, 0.0, 0.0)
-    changed = {source: (0.0, 1.0)}
-    changed.update({r: (0.0, 0.0) for r in sorted(closed) if r in lp.current})
+    lp.add_reaction(source, {target: 1.0}, 0.0, 1.0)
+    changed = {r: (0.0, 0.0) for r in sorted(closed) if r in lp.current}
     try:
         for r, (lb, ub) in changed.items():
             lp.set_bounds(r, lb, ub)
@@ -210,6 +210,7 @@ def uncontrolled_exit(task: DesignTask, keep: frozenset[str]) -> list[str]:
     finally:
         for r in changed:
             lp.restore(r)
+        lp.remove_reaction(source)
     memo[key] = route
     if route:
         logger.info("%s can leave through reactions no deletable gene controls: %s", target,

@@ -62,9 +62,10 @@ class CouplingChecker:
 
     Copies the model's solver problem once (:class:`~cobra_gdel.lp.FluxProblem`); each
     check changes only the bounds of reactions whose disabled state differs from the
-    previous check, and an auxiliary sink is added to the LP (closed unless its target
-    is being checked) the first time a target without an ``EX_``/``DM_`` reaction is
-    seen. The model itself is never modified; edits made to it later are not seen by
+    previous check; a target without an ``EX_``/``DM_`` reaction gets an auxiliary
+    sink column while it is the target checked (see :meth:`production`). The LP a
+    target is checked on, and so every design, does not depend on what the checker
+    solved before. The model itself is never modified; edits made to it later are not seen by
     this object (use :func:`get_checker`, which notices them). Not thread-safe: use
     one per thread (as :func:`get_checker` does).
 
@@ -110,7 +111,7 @@ class CouplingChecker:
         self.lp.add_constraint("growth_fix", self.growth_coefs, lb=None, ub=None)
         self._disabled: frozenset[str] = frozenset()
         self._targets: dict[str, tuple[str, float]] = {}
-        self._sinks: set[str] = set()
+        self._sinks: dict[str, dict[str, float]] = {}
         self._open_sink: str | None = None
         wild = self.lp.solve(self.growth_coefs, "max")
         if wild is None:
@@ -136,25 +137,28 @@ class CouplingChecker:
     # -- targets and genes --------------------------------------------------------------
     def production(self, target) -> tuple[str, float]:
         """(production reaction id, scale): production = scale × the reaction's net flux.
-        Opens the target's auxiliary sink (closing any other)."""
+
+        A target without an ``EX_``/``DM_`` reaction gets an auxiliary sink column,
+        open from 0 to 1000; the LP holds at most one such column, the current
+        target's (switching targets removes the previous one), so the LP of a target
+        has the same columns whatever was checked before: solves from the standard
+        basis, and so designs, do not depend on the checker's history.
+        """
         key = target.id if isinstance(target, Metabolite) else target
         spec = self._targets.get(key)
         if spec is None:
             metabolite = resolve_target(self.model, target)
             rid, stoich, auxiliary = production_spec(self.model, metabolite)
             if auxiliary:
-                self.lp.add_reaction(rid, stoich, 0.0, 0.0)
-                self._sinks.add(rid)
+                self._sinks[rid] = dict(stoich)
             spec = self._targets[key] = (rid, -stoich[metabolite.id])
         rid = spec[0]
-        if rid in self._sinks and self._open_sink != rid:
-            if self._open_sink is not None:
-                self.lp.set_bounds(self._open_sink, 0.0, 0.0)
-            self.lp.set_bounds(rid, 0.0, 1000.0)
-            self._open_sink = rid
-        elif rid not in self._sinks and self._open_sink is not None:
-            self.lp.set_bounds(self._open_sink, 0.0, 0.0)
+        if self._open_sink is not None and self._open_sink != rid:
+            self.lp.remove_reaction(self._open_sink)
             self._open_sink = None
+        if rid in self._sinks and self._open_sink is None:
+            self.lp.add_reaction(rid, self._sinks[rid], 0.0, 1000.0)
+            self._open_sink = rid
         return spec
 
     def production_terms(self, target) -> dict[str, float]:

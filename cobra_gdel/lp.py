@@ -118,6 +118,7 @@ class FluxProblem:
         self.extra_constraints: list[tuple[str, dict[str, float], float | None,
                                          float | None]] = []
         self.rebuilds = 0
+        self._added = 0
         self._build()
 
     @property
@@ -207,6 +208,10 @@ class FluxProblem:
         if self._glpk:
             import swiglpk
 
+            # The order of a row's or column's elements steers the simplex (pivot
+            # choices among ties); how optlang and GLPK leave it depends on the history
+            # of the problem (columns added and removed), so it is made canonical here.
+            swiglpk.glp_sort_matrix(self.problem.problem)
             swiglpk.glp_scale_prob(self.problem.problem, swiglpk.GLP_SF_AUTO)
 
     def _add_constraint(self, problem, name, coefs, lb, ub) -> None:
@@ -220,7 +225,8 @@ class FluxProblem:
         """Add a reaction that is not in the model (one net column; kept across rebuilds)."""
         self._stoich[rid] = dict(stoich)
         self.bounds[rid] = self.current[rid] = (float(lb), float(ub))
-        var = self.interface.Variable(f"v{len(self.variables)}", lb=_finite(lb), ub=_finite(ub))
+        self._added += 1
+        var = self.interface.Variable(f"a{self._added}", lb=_finite(lb), ub=_finite(ub))
         self.problem.add(var)
         self.problem.update()
         self.variables[rid] = var
@@ -232,6 +238,19 @@ class FluxProblem:
                 self.problem.add(constraint)
                 self.problem.update()
             constraint.set_linear_coefficients({var: coef})
+        self._scale()
+
+    def remove_reaction(self, rid: str) -> None:
+        """Remove a reaction added by :meth:`add_reaction` (its column, not its rows):
+        the problem then has the columns it had before that reaction was added, so
+        solves from the standard basis take the same path as before it."""
+        if rid in self.data.bounds:
+            raise ValueError(f"{rid!r} is a reaction of the model, not an added one")
+        var = self.variables.pop(rid)
+        del self._stoich[rid], self.bounds[rid], self.current[rid]
+        self._objective_coefs.pop(rid, None)
+        self.problem.remove(var)
+        self.problem.update()
         self._scale()
 
     def add_constraint(self, name: str, terms: Mapping[str, float],

@@ -333,11 +333,9 @@ def client():
 
 
 @needs_dask
-def test_cluster_and_serial_give_the_same_designs(client):
-    # A model of its own: which verified design comes back can depend on what the
-    # process solved before on the same model object (the shared fixture has served
-    # many tests by now), while the workers start fresh.
-    textbook = cobra.io.load_model("textbook")
+def test_cluster_and_serial_give_the_same_designs(client, textbook):
+    # The shared fixture has served many tests by now (its cached checker has seen
+    # other targets), while the workers start fresh: designs must not depend on that.
     before = model_state(textbook)
     serial = predict_many(textbook, STABLE, progress=False)
     parallel = predict_many(textbook, STABLE, client=client, progress=False)

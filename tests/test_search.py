@@ -287,3 +287,18 @@ def test_property_search_coupled_rechecks(textbook, candidates, target):
         assert check_coupling(textbook, target, design.deletions).coupled
     else:
         assert design.status in ("not_coupled", "no_design") and design.reason
+
+
+def test_designs_do_not_depend_on_earlier_designs():
+    """A design made after designs of other targets on the same model (the cached
+    checker has served their auxiliary sinks) equals the one made first."""
+    model = cobra.io.load_model("textbook")
+    first = search_deletions(model, "13dpg_c", time_limit=60)
+    for other in ("6pgl_c", "ac_c", "glu__L_c"):
+        search_deletions(model, other, time_limit=60)
+    again = search_deletions(model, "13dpg_c", time_limit=60)
+    assert first.coupled
+    assert again.deletions == first.deletions
+    # The checker's LP holds the current target's auxiliary sink and no other.
+    added = [rid for rid in get_checker(model).lp.current if rid not in model.reactions]
+    assert len(added) <= 1
