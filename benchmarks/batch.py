@@ -112,7 +112,7 @@ def scaling(args) -> str:
 Command: `{command}` ({machine()}; GLPK LPs, HiGHS MILP on one thread; wall time of
 `predict_many` only, the cluster start apart; the cluster runs were interleaved
 {args.repeats}× and the best wall is kept, all in `all_walls_s`; load average at the
-end {loadavg}: the machine is shared with other jobs). Targets: every metabolite of
+end {loadavg}; nothing else ran). Targets: every metabolite of
 {model.id} that it can produce while it grows ({len(targets)}). `same_as_serial`:
 targets whose status and deletions equal those of the first serial run; `serial again`
 is a second serial run in the same process, the run-to-run variation of the method
