@@ -153,11 +153,17 @@ class Scores:
     source : str or None
         What scored the genes when it is not the predictor alone (``"network"``,
         ``"prior+network"``, ``"fpnet+network"`` …), recorded in ``design.method``.
+    prior_first : bool
+        Repair from *prior* first: the predictor was trained on another model (it
+        lacks some of this model's genes), where its target-specific scores transfer
+        less well than its frequency prior (``benchmarks/transfer.py unseen
+        --model iJO1366``).
     """
 
     probabilities: pd.Series
     prior: pd.Series | None
     source: str | None
+    prior_first: bool = False
 
 
 def _score(task: DesignTask, fitted, smiles, sequences, strict: bool) -> Scores:
@@ -202,7 +208,7 @@ def _score(task: DesignTask, fitted, smiles, sequences, strict: bool) -> Scores:
         prior = None if prior is None else pd.concat([prior, extra])
         label = source or getattr(fitted, "name", type(fitted).__name__)
         source = "network" if not known else f"{label}+network"
-    return _assemble(task, scores, prior, source)
+    return _assemble(task, scores, prior, source, prior_first=bool(missing))
 
 
 def _warn_no_structure(target: str, source: str | None) -> None:
@@ -223,7 +229,7 @@ def _network(model, fitted):
 
 
 def _assemble(task: DesignTask, scores: pd.Series, prior: pd.Series | None,
-              source: str | None) -> Scores:
+              source: str | None, prior_first: bool = False) -> Scores:
     """Scores on every gene of the model (NaN for protected ones), named by the target."""
     all_genes = [g.id for g in task.model.genes]
     probabilities = scores.reindex(all_genes).rename(task.target)
@@ -232,7 +238,7 @@ def _assemble(task: DesignTask, scores: pd.Series, prior: pd.Series | None,
         prior = prior.reindex(all_genes).fillna(0.0)
         if np.allclose(prior.to_numpy(), probabilities.fillna(0.0).to_numpy(), atol=1e-9):
             prior = None  # the predictor's scores are the prior: nothing new to try
-    return Scores(probabilities, prior, source)
+    return Scores(probabilities, prior, source, prior_first and prior is not None)
 
 
 def predict_deletions(model, target, *, smiles: str | None = None,
@@ -299,7 +305,9 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         Seconds for the whole call (default 60; None: no limit). When repair from the
         predicted scores fails and the predictor keeps the frequency prior it was
         trained with (the bundled ones do), repair starts again from that prior: the
-        first attempt gets ``PREDICTED_SHARE`` of the time, the second the rest.
+        first attempt gets ``PREDICTED_SHARE`` of the time, the second the rest. On a
+        model the predictor lacks genes of (it was trained on another one, e.g.
+        iML1515's on iJO1366), the prior goes first.
     protected : iterable of str
         Genes never to delete (spontaneous pseudo-genes are always protected).
     solver : str, optional
@@ -358,7 +366,8 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     scores = _score(task, fitted, smiles, _sequences(sequences), strict)
     predict_seconds = time.perf_counter() - start
     prefix = "predict" if scores.source is None else f"predict[{scores.source}]"
-    design = _repair_with_fallback(task, scores.probabilities.fillna(0.0), scores.prior, prefix)
+    design = _repair_with_fallback(task, scores.probabilities.fillna(0.0), scores.prior, prefix,
+                                   prior_first=scores.prior_first)
     design = replace(design, probabilities=scores.probabilities,
                      timings={"predict": predict_seconds, **design.timings})
     if minimize and design.coupled:
@@ -407,27 +416,37 @@ def _over_budget(task: DesignTask, maximal: DeletionDesign, max_deletions: int,
 
 
 def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series | None,
-                          prefix: str = "predict") -> DeletionDesign:
+                          prefix: str = "predict", *, prior_first: bool = False
+                          ) -> DeletionDesign:
     """Repair from *scores*; when that fails (and no design is proved impossible), from
-    *prior* with the time left. Methods start with *prefix*."""
+    *prior* with the time left (the other way round with *prior_first*). Methods start
+    with *prefix*, followed by ``+prior`` when the design came from the prior."""
+    attempts = [(scores, ""), (prior, "+prior")]
+    if prior_first and prior is not None:
+        attempts.reverse()
+    (first_scores, first_tag), (second_scores, second_tag) = attempts
     left = task.clock.seconds(minimum=0.1)
     first = left * PREDICTED_SHARE if prior is not None and left is not None else left
-    design = repair_task(task.with_clock(Clock(first, task.clock)), scores,
+    design = repair_task(task.with_clock(Clock(first, task.clock)), first_scores,
                          open_milp=prior is None)
-    method = f"{prefix}+{design.method}"
+    method = f"{prefix}{first_tag}+{design.method}"
     left = task.clock.left()
     if (design.coupled or design.status == NO_DESIGN or prior is None
             or left < FALLBACK_MIN_SECONDS):
         return replace(design, method=method)
-    logger.info("repair from the predicted scores did not couple %s (%s); repairing from the "
-                "frequency prior (%.1f s left)", task.target, design.reason, left)
+    logger.info("repair from the %s did not couple %s (%s); repairing from the %s "
+                "(%.1f s left)", _SCORES_NAME[first_tag], task.target, design.reason,
+                _SCORES_NAME[second_tag], left)
     second = repair_task(task.with_clock(Clock(task.clock.seconds(minimum=0.1), task.clock)),
-                         prior)
+                         second_scores)
     timings = dict(design.timings)
     for key, value in second.timings.items():
         timings[key] = timings.get(key, 0.0) + value
     if second.coupled:
-        return replace(second, method=f"{prefix}+prior+{second.method}", timings=timings)
+        return replace(second, method=f"{prefix}{second_tag}+{second.method}", timings=timings)
     return replace(design, method=method, timings=timings,
-                   reason=f"from the predicted scores: {design.reason}; from the frequency "
-                          f"prior: {second.reason}")
+                   reason=f"from the {_SCORES_NAME[first_tag]}: {design.reason}; from the "
+                          f"{_SCORES_NAME[second_tag]}: {second.reason}")
+
+
+_SCORES_NAME = {"": "predicted scores", "+prior": "frequency prior"}

@@ -116,6 +116,27 @@ def test_falls_back_to_the_prior_when_the_predicted_scores_fail(textbook_module,
     assert cobra_gdel.check_coupling(textbook_module, "succ_e", design.deletions).coupled
 
 
+def test_prior_first_when_the_predictor_lacks_genes_of_the_model(monkeypatch):
+    """A model the predictor was not trained on (here: one gene renamed): repair
+    starts from the frequency prior, then the predicted scores get the time left."""
+    from cobra.manipulation import rename_genes
+
+    model = cobra.io.load_model("textbook")
+    rename_genes(model, {"b0116": "unknown_gene"})
+    predictor = cobra_gdel.predict.resolve_predictor(model)
+    calls = _recording_repair(monkeypatch, fail_first=True)
+    design = predict_deletions(model, "succ_e", time_limit=20)
+    assert len(calls) == 2
+    genes = [g.id for g in model.genes if g.id not in ("s0001", "unknown_gene")]
+    assert calls[0][0][genes].to_numpy() == pytest.approx(
+        predictor.prior_proba(genes).to_numpy())
+    assert calls[1][0][genes].to_numpy() == pytest.approx(
+        predictor.predict_proba("succ_e", genes=genes).to_numpy())
+    assert calls[1][0]["unknown_gene"] == calls[0][0]["unknown_gene"]  # network-scored
+    assert design.coupled and design.method.startswith("predict[deepgdel+network]+repair:")
+    assert cobra_gdel.check_coupling(model, "succ_e", design.deletions).coupled
+
+
 def test_no_fallback_when_the_first_repair_couples_or_no_design_exists(textbook_module,
                                                                           monkeypatch):
     from cobra_gdel.analysis import NO_DESIGN_REASON
