@@ -34,11 +34,19 @@ from .report import CouplingReport
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["smallest_designs"]
+__all__ = ["RESCUE_SHARES", "SMALL_MODEL_GENES", "smallest_designs"]
 
 #: Growth levels, as shares of the wild type's maximal growth, at which strong coupling
 #: is asked for (``growth_lb`` itself when it is higher).
 GROWTH_SHARES = (0.5, 0.2, 0.05)
+#: The levels of repair's last stage (:func:`cobra_gdel.repair.cutset_stage`), tried in
+#: turn until one gives a design: slow growth too, where some targets' only designs
+#: grow (renamed e_coli_core acald_c: designs grow at about 0.027; a level's MILP may
+#: find none within its node limit where a neighbouring one does). 0 stands for
+#: ``growth_lb``.
+RESCUE_SHARES = (0.05, 0.03, 0.01, 0.005, 0.0)
+#: The cut-set routes run on models with at most this many genes.
+SMALL_MODEL_GENES = 300
 #: Big-M of the released column equations and of the bound multipliers.
 BIG_M = 1e4
 #: Work limit of each solve (branch-and-bound nodes).
@@ -108,10 +116,11 @@ def _designs_at(task: DesignTask, deletable: frozenset[str], growth: float,
     return designs
 
 
-def smallest_designs(task: DesignTask, n_designs: int = 1) -> list[CouplingReport]:
-    """Fewest-deletion designs, up to *n_designs* per growth level (``GROWTH_SHARES`` of
-    the wild type's growth), each verified weakly coupled; [] for a model with extra
-    constraints (see the module docstring)."""
+def smallest_designs(task: DesignTask, n_designs: int = 1,
+                     shares: tuple[float, ...] = GROWTH_SHARES) -> list[CouplingReport]:
+    """Fewest-deletion designs, up to *n_designs* per growth level (*shares* of the wild
+    type's growth, ``growth_lb`` where that is higher), each verified weakly coupled;
+    [] for a model with extra constraints (see the module docstring)."""
     checker = task.checker
     if not checker.data.plain:
         return []
@@ -119,7 +128,7 @@ def smallest_designs(task: DesignTask, n_designs: int = 1) -> list[CouplingRepor
     pool = [g for g in rules.in_rules() if g not in task.protected]
     deletable = frozenset(growing(task, sorted(pool)))
     levels = sorted({max(task.growth_lb, share * checker.wild_type_growth)
-                     for share in GROWTH_SHARES}, reverse=True)
+                     for share in shares}, reverse=True)
     found: list[CouplingReport] = []
     for growth in levels:
         if task.clock.expired("smallest designs"):

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .analysis import growing
-from .cutsets import smallest_designs
+from .cutsets import SMALL_MODEL_GENES, smallest_designs
 from .heuristics import margin_search
 from .problem import DesignTask
 from .report import CouplingReport
@@ -50,8 +50,6 @@ __all__ = ["Candidate", "SIZE_SLACK", "choose", "minimal_candidates", "ranked"]
 SIZE_SLACK = 1
 #: best_first runs on sets of at most this many genes (its cost grows with the square).
 BEST_FIRST_MAX = 80
-#: The MILP start and the cut sets run on models with at most this many genes.
-SMALL_MODEL_GENES = 300
 #: Share of the maximal design's minimal production the ``strong`` route keeps while it
 #: restores blocks of genes.
 STRONG_SHARE = 0.5

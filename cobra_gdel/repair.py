@@ -19,6 +19,10 @@ until one gives a coupled design:
 4. **open MILP** (:func:`open_stage`): gDel_minRN over every gene with the time left,
    when the scores kept some genes out of the restricted one (left out when a caller
    repairs from other scores next, as ``predict_deletions`` does from the prior).
+5. **cut sets** (:func:`cutset_stage`, with the open MILP, on models of at most
+   ``SMALL_MODEL_GENES`` genes): the fewest-deletion designs over every gene at slow
+   growth too (:func:`cobra_gdel.cutsets.smallest_designs`), for targets whose only
+   designs grow slowly, where gDel_minRN's no-good rounds run out.
 
 The MILP stages solve with HiGHS when the model uses GLPK and HiGHS is installed
 (:func:`cobra_gdel.problem.default_milp_solver`); their LP checks stay on the model's
@@ -36,6 +40,7 @@ import pandas as pd
 
 from .analysis import exit_reason, growing, route_open, uncontrolled_exit
 from .coupling import EPS
+from .cutsets import RESCUE_SHARES, SMALL_MODEL_GENES, smallest_designs
 from .report import CouplingReport, better_report
 from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, finish
@@ -145,6 +150,8 @@ def repair_task(task: DesignTask, scores: pd.Series, *, minimize: bool = False,
     design = milp_stage(run, lowest)
     if design is None and open_milp:
         design = open_stage(run, lowest)
+    if design is None and open_milp:
+        design = cutset_stage(run)
     if design is not None:
         return design
     best = run.best if run.best is not None else task.check(())
@@ -287,6 +294,30 @@ def open_stage(run: RepairRun, lowest: float) -> DeletionDesign | None:
     if all(run.probabilities[g] >= lowest for g in run.pool):
         return None  # the restricted MILP already had every gene
     return run.run_milp("open MILP", "repair:milp", task.clock.seconds(minimum=0.1), None, ())
+
+
+def cutset_stage(run: RepairRun) -> DeletionDesign | None:
+    """Exact fewest-deletion designs over every gene, at ``RESCUE_SHARES`` of the wild
+    type's growth in turn until one couples, on a model of at most ``SMALL_MODEL_GENES``
+    genes with time left."""
+    task = run.task
+    if len(task.checker.genes) > SMALL_MODEL_GENES or task.clock.left() < MILP_MIN_SECONDS:
+        return None
+    for share in RESCUE_SHARES:
+        if task.clock.expired("cut sets"):
+            break
+        start = time.perf_counter()
+        try:
+            found = smallest_designs(task, 1, (share,))
+        finally:
+            run.milp += time.perf_counter() - start
+        for report in found:  # verified coupled by smallest_designs; offered as any other
+            design = run.offer(run.check(report.deletions), "repair:cutset")
+            if design is not None:
+                return design
+    run.reasons.append("cut sets: no design at growth levels "
+                       f"{', '.join(f'{share:g}' for share in RESCUE_SHARES)} × the wild type's")
+    return None
 
 
 # -- helpers -------------------------------------------------------------------------------

@@ -72,6 +72,17 @@ def test_renamed_textbook_target_that_needs_a_gene_every_network_uses(renamed):
     assert cobra_gdel.check_coupling(renamed, "etoh_e", design.deletions).coupled
 
 
+def test_renamed_textbook_target_whose_only_designs_grow_slowly(renamed):
+    """acald_c on the renamed model (the spontaneous s0001 is just another gene there):
+    its designs grow slowly (StrainDesign finds none at growth >= 0.1, 9 knock-outs at
+    >= 0.001); gDel_minRN's rounds run out, the cut-set stage finds one."""
+    design = renamed.predict_deletions("acald_c", minimize=False)
+    assert design.coupled, design.reason
+    assert design.method == "predict[network]+repair:cutset"
+    assert design.growth_rate < 0.1
+    assert cobra_gdel.check_coupling(renamed, "acald_c", design.deletions).coupled
+
+
 def test_strict_keeps_the_errors(renamed, no_structure_target):
     with pytest.raises(MissingInputError, match="no bundled predictor fits"):
         renamed.predict_deletions("succ_e", strict=True)
