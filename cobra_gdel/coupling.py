@@ -63,9 +63,9 @@ class CouplingChecker:
     Copies the model's solver problem once (:class:`~cobra_gdel.lp.FluxProblem`); each
     check changes only the bounds of reactions whose disabled state differs from the
     previous check; a target without an ``EX_``/``DM_`` reaction gets an auxiliary
-    sink column while it is the target checked (see :meth:`production`). The LP a
-    target is checked on, and so every design, does not depend on what the checker
-    solved before. The model itself is never modified; edits made to it later are not seen by
+    sink column (see :meth:`production`). :meth:`reset`, which every design task
+    calls first, gives the LP the columns of a fresh checker, so designs do not
+    depend on what the checker solved before. The model itself is never modified; edits made to it later are not seen by
     this object (use :func:`get_checker`, which notices them). Not thread-safe: use
     one per thread (as :func:`get_checker` does).
 
@@ -138,11 +138,10 @@ class CouplingChecker:
     def production(self, target) -> tuple[str, float]:
         """(production reaction id, scale): production = scale × the reaction's net flux.
 
-        A target without an ``EX_``/``DM_`` reaction gets an auxiliary sink column,
-        open from 0 to 1000; the LP holds at most one such column, the current
-        target's (switching targets removes the previous one), so the LP of a target
-        has the same columns whatever was checked before: solves from the standard
-        basis, and so designs, do not depend on the checker's history.
+        A target without an ``EX_``/``DM_`` reaction gets an auxiliary sink column the
+        first time it is seen, open only while it is the target checked (closed
+        columns keep the warm start of checks that switch between targets);
+        :meth:`reset` removes them all.
         """
         key = target.id if isinstance(target, Metabolite) else target
         spec = self._targets.get(key)
@@ -153,11 +152,15 @@ class CouplingChecker:
                 self._sinks[rid] = dict(stoich)
             spec = self._targets[key] = (rid, -stoich[metabolite.id])
         rid = spec[0]
-        if self._open_sink is not None and self._open_sink != rid:
-            self.lp.remove_reaction(self._open_sink)
+        if self._open_sink == rid:
+            return spec
+        if self._open_sink is not None:
+            self.lp.set_bounds(self._open_sink, 0.0, 0.0)
             self._open_sink = None
-        if rid in self._sinks and self._open_sink is None:
-            self.lp.add_reaction(rid, self._sinks[rid], 0.0, 1000.0)
+        if rid in self._sinks:
+            if rid not in self.lp.current:
+                self.lp.add_reaction(rid, self._sinks[rid], 0.0, 0.0)
+            self.lp.set_bounds(rid, 0.0, 1000.0)
             self._open_sink = rid
         return spec
 
@@ -189,8 +192,14 @@ class CouplingChecker:
         self._disabled = disabled
 
     def reset(self) -> None:
-        """Start the next solve from the standard basis: a design task calls this first,
-        so its LPs follow the same path whatever this checker solved before."""
+        """Give the LP the columns of a fresh checker (every auxiliary sink removed; the
+        next target adds its own again) and start the next solve from the standard
+        basis. A design task calls this first, so its LPs, and so its design, do not
+        depend on what this checker solved before."""
+        for rid in self._sinks:
+            if rid in self.lp.current:
+                self.lp.remove_reaction(rid)
+        self._open_sink = None
         self.lp.reset_basis()
 
     # -- LPs ----------------------------------------------------------------------------

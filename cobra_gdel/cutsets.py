@@ -45,7 +45,8 @@ GROWTH_SHARES = (0.5, 0.2, 0.05)
 #: find none within its node limit where a neighbouring one does). 0 stands for
 #: ``growth_lb``.
 RESCUE_SHARES = (0.05, 0.03, 0.01, 0.005, 0.0)
-#: The cut-set routes run on models with at most this many genes.
+#: Cut sets (and the minimal-design MILP start of :mod:`cobra_gdel.practical`) run on
+#: models with at most this many genes.
 SMALL_MODEL_GENES = 300
 #: Big-M of the released column equations and of the bound multipliers.
 BIG_M = 1e4

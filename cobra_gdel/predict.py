@@ -421,10 +421,10 @@ def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series 
     """Repair from *scores*; when that fails (and no design is proved impossible), from
     *prior* with the time left (the other way round with *prior_first*). Methods start
     with *prefix*, followed by ``+prior`` when the design came from the prior."""
-    attempts = [(scores, ""), (prior, "+prior")]
+    attempts = [(scores, "", "predicted scores"), (prior, "+prior", "frequency prior")]
     if prior_first and prior is not None:
         attempts.reverse()
-    (first_scores, first_tag), (second_scores, second_tag) = attempts
+    (first_scores, first_tag, first_name), (second_scores, second_tag, second_name) = attempts
     left = task.clock.seconds(minimum=0.1)
     first = left * PREDICTED_SHARE if prior is not None and left is not None else left
     design = repair_task(task.with_clock(Clock(first, task.clock)), first_scores,
@@ -435,8 +435,7 @@ def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series 
             or left < FALLBACK_MIN_SECONDS):
         return replace(design, method=method)
     logger.info("repair from the %s did not couple %s (%s); repairing from the %s "
-                "(%.1f s left)", _SCORES_NAME[first_tag], task.target, design.reason,
-                _SCORES_NAME[second_tag], left)
+                "(%.1f s left)", first_name, task.target, design.reason, second_name, left)
     second = repair_task(task.with_clock(Clock(task.clock.seconds(minimum=0.1), task.clock)),
                          second_scores)
     timings = dict(design.timings)
@@ -445,8 +444,5 @@ def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series 
     if second.coupled:
         return replace(second, method=f"{prefix}{second_tag}+{second.method}", timings=timings)
     return replace(design, method=method, timings=timings,
-                   reason=f"from the {_SCORES_NAME[first_tag]}: {design.reason}; from the "
-                          f"{_SCORES_NAME[second_tag]}: {second.reason}")
-
-
-_SCORES_NAME = {"": "predicted scores", "+prior": "frequency prior"}
+                   reason=f"from the {first_name}: {design.reason}; from the "
+                          f"{second_name}: {second.reason}")

@@ -301,8 +301,9 @@ def cutset_stage(run: RepairRun) -> DeletionDesign | None:
     type's growth in turn until one couples, on a model of at most ``SMALL_MODEL_GENES``
     genes with time left."""
     task = run.task
-    if len(task.checker.genes) > SMALL_MODEL_GENES or task.clock.left() < MILP_MIN_SECONDS:
-        return None
+    if (len(task.checker.genes) > SMALL_MODEL_GENES or not task.checker.data.plain
+            or task.clock.left() < MILP_MIN_SECONDS):
+        return None  # cut sets need a small model of stoichiometry and bounds alone
     for share in RESCUE_SHARES:
         if task.clock.expired("cut sets"):
             break
@@ -311,10 +312,8 @@ def cutset_stage(run: RepairRun) -> DeletionDesign | None:
             found = smallest_designs(task, 1, (share,))
         finally:
             run.milp += time.perf_counter() - start
-        for report in found:  # verified coupled by smallest_designs; offered as any other
-            design = run.offer(run.check(report.deletions), "repair:cutset")
-            if design is not None:
-                return design
+        if found:  # each report is the task's own check of a coupled design
+            return run.offer(found[0], "repair:cutset")
     run.reasons.append("cut sets: no design at growth levels "
                        f"{', '.join(f'{share:g}' for share in RESCUE_SHARES)} × the wild type's")
     return None
