@@ -34,7 +34,8 @@ from .report import CouplingReport
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RESCUE_SHARES", "SMALL_MODEL_GENES", "smallest_designs"]
+__all__ = ["RESCUE_NODES", "RESCUE_SHARES", "SMALL_MODEL_GENES", "rescue_levels",
+           "smallest_designs"]
 
 #: Growth levels, as shares of the wild type's maximal growth, at which strong coupling
 #: is asked for (``growth_lb`` itself when it is higher).
@@ -54,6 +55,11 @@ BIG_M = 1e4
 NODES = 2000
 #: ... and improving solutions (the last one is then kept).
 IMPROVING = None
+#: Nodes of repair's last stage in all, shared equally by its distinct growth levels
+#: (with ``growth_lb`` = 0.1 on e_coli_core every rescue share gives the level 0.1:
+#: one MILP of 20000 nodes finds textbook acald_e's 10-gene design in about 6 s, five
+#: of 2000 nodes did not).
+RESCUE_NODES = 20000
 
 
 def _dual_system(milp: MinRNProblem, task: DesignTask, growth: float) -> None:
@@ -89,8 +95,14 @@ def _dual_system(milp: MinRNProblem, task: DesignTask, growth: float) -> None:
     s.row({k: v for k, v in normal.items() if v}, ub=-1.0)
 
 
+def _work(nodes: int) -> MilpWork:
+    # HiGHS' root reduced-cost heuristic off: the same designs in about two thirds of
+    # the time on e_coli_core (docs/benchmarks.md, design quality)
+    return MilpWork(nodes, IMPROVING, root_reduced_cost=False)
+
+
 def _designs_at(task: DesignTask, deletable: frozenset[str], growth: float,
-                n_designs: int) -> list[CouplingReport]:
+                n_designs: int, nodes: int = NODES) -> list[CouplingReport]:
     interface = solver_interface(task.model, task.milp_solver)
     milp = MinRNProblem(task, deletable, interface)
     _dual_system(milp, task, growth)
@@ -100,7 +112,7 @@ def _designs_at(task: DesignTask, deletable: frozenset[str], growth: float,
     milp.set_fewest_deletions_objective()
     designs: list[CouplingReport] = []
     while len(designs) < n_designs and not task.clock.expired("smallest designs"):
-        outcome = milp.solve(min(task.clock.left(), 120.0), MilpWork(NODES, IMPROVING))
+        outcome = milp.solve(min(task.clock.left(), 120.0), _work(nodes))
         if outcome not in ("optimal", "incumbent"):
             break
         deleted, _off = milp.decode()
@@ -117,11 +129,22 @@ def _designs_at(task: DesignTask, deletable: frozenset[str], growth: float,
     return designs
 
 
+def rescue_levels(task: DesignTask) -> dict[float, float]:
+    """The distinct growth levels of ``RESCUE_SHARES`` for *task* (``growth_lb`` where a
+    share's level is lower), in the shares' order: {level: the first share giving it}."""
+    levels: dict[float, float] = {}
+    for share in RESCUE_SHARES:
+        levels.setdefault(max(task.growth_lb, share * task.checker.wild_type_growth), share)
+    return levels
+
+
 def smallest_designs(task: DesignTask, n_designs: int = 1,
-                     shares: tuple[float, ...] = GROWTH_SHARES) -> list[CouplingReport]:
+                     shares: tuple[float, ...] = GROWTH_SHARES,
+                     nodes: int = NODES) -> list[CouplingReport]:
     """Fewest-deletion designs, up to *n_designs* per growth level (*shares* of the wild
-    type's growth, ``growth_lb`` where that is higher), each verified weakly coupled;
-    [] for a model with extra constraints (see the module docstring)."""
+    type's growth, ``growth_lb`` where that is higher; one MILP of at most *nodes*
+    branch-and-bound nodes each), each verified weakly coupled; [] for a model with
+    extra constraints (see the module docstring)."""
     checker = task.checker
     if not checker.data.plain:
         return []
@@ -134,6 +157,6 @@ def smallest_designs(task: DesignTask, n_designs: int = 1,
     for growth in levels:
         if task.clock.expired("smallest designs"):
             break
-        found += _designs_at(task, deletable, growth, n_designs)
+        found += _designs_at(task, deletable, growth, n_designs, nodes)
     logger.info("%s: %d smallest design(s)", task.target, len(found))
     return found

@@ -44,10 +44,15 @@ class MilpWork:
         Most branch-and-bound nodes.
     improving : int or None
         Stop after this many improving solutions (None: no such limit).
+    root_reduced_cost : bool
+        Run HiGHS' root reduced-cost heuristic (its default). On the cut-set MILPs of
+        :mod:`cobra_gdel.cutsets` it took about a third of the time and gave the same
+        designs (``benchmarks/design_quality.py``, see docs/benchmarks.md).
     """
 
     nodes: int
     improving: int | None = None
+    root_reduced_cost: bool = True
 
 
 @dataclass
@@ -160,6 +165,8 @@ class HighsMip:
         h.setOptionValue("mip_max_nodes", int(work.nodes) if work else 2 ** 31 - 1)
         h.setOptionValue("mip_max_improving_sols",
                          int(work.improving) if work and work.improving else 2 ** 31 - 1)
+        h.setOptionValue("mip_heuristic_run_root_reduced_cost",
+                         work.root_reduced_cost if work else True)
         try:
             h.run()
         except Exception as exc:  # highspy raises its own types

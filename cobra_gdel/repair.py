@@ -40,7 +40,7 @@ import pandas as pd
 
 from .analysis import exit_reason, growing, route_open, uncontrolled_exit
 from .coupling import EPS
-from .cutsets import RESCUE_SHARES, SMALL_MODEL_GENES, smallest_designs
+from .cutsets import NODES, RESCUE_NODES, SMALL_MODEL_GENES, rescue_levels, smallest_designs
 from .report import CouplingReport, better_report
 from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, finish
@@ -297,25 +297,28 @@ def open_stage(run: RepairRun, lowest: float) -> DeletionDesign | None:
 
 
 def cutset_stage(run: RepairRun) -> DeletionDesign | None:
-    """Exact fewest-deletion designs over every gene, at ``RESCUE_SHARES`` of the wild
-    type's growth in turn until one couples, on a model of at most ``SMALL_MODEL_GENES``
-    genes with time left."""
+    """Exact fewest-deletion designs over every gene, at the distinct growth levels of
+    ``RESCUE_SHARES`` of the wild type's growth in turn until one couples (the
+    ``RESCUE_NODES`` shared equally by them), on a model of at most
+    ``SMALL_MODEL_GENES`` genes with time left."""
     task = run.task
     if (len(task.checker.genes) > SMALL_MODEL_GENES or not task.checker.data.plain
             or task.clock.left() < MILP_MIN_SECONDS):
         return None  # cut sets need a small model of stoichiometry and bounds alone
-    for share in RESCUE_SHARES:
+    levels = rescue_levels(task)
+    nodes = max(NODES, RESCUE_NODES // len(levels))
+    for share in levels.values():
         if task.clock.expired("cut sets"):
             break
         start = time.perf_counter()
         try:
-            found = smallest_designs(task, 1, (share,))
+            found = smallest_designs(task, 1, (share,), nodes)
         finally:
             run.milp += time.perf_counter() - start
         if found:  # each report is the task's own check of a coupled design
             return run.offer(found[0], "repair:cutset")
-    run.reasons.append("cut sets: no design at growth levels "
-                       f"{', '.join(f'{share:g}' for share in RESCUE_SHARES)} × the wild type's")
+    run.reasons.append("cut sets: no design at growth "
+                       f"{', '.join(f'{level:.3g}' for level in levels)}")
     return None
 
 

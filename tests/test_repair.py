@@ -207,3 +207,26 @@ def test_focused_milp_couples_where_thresholds_do_not(ecoli_data):
     unlikely = {g for g in pool if prior[g] <= KEEP_SCORE}
     assert not design.deletions & unlikely
     assert len(confident & design.deletions) >= len(confident) - 3  # blockers given back
+
+
+def test_rescue_levels_are_distinct_and_in_share_order(textbook):
+    """With growth_lb = 0.1 every rescue share of e_coli_core's growth (0.874) is below
+    it: one level, not five copies of the same MILP."""
+    from cobra_gdel.cutsets import RESCUE_SHARES, rescue_levels
+    from cobra_gdel.problem import DesignTask
+
+    assert rescue_levels(DesignTask.create(textbook, "acald_e", growth_lb=0.1)) == {
+        0.1: RESCUE_SHARES[0]}
+    levels = rescue_levels(DesignTask.create(textbook, "acald_e", growth_lb=0.001))
+    assert list(levels.values()) == list(RESCUE_SHARES)
+    assert list(levels) == sorted(levels, reverse=True)
+
+
+def test_cut_set_stage_finds_a_design_at_the_growth_bound(textbook):
+    """acald_e at growth ≥ 0.1: gDel_minRN's rounds find nothing; the cut-set stage's one
+    level (0.1) with all its nodes does (StrainDesign 1.19: 10 knock-outs)."""
+    scores = pd.Series(0.5, index=[g.id for g in textbook.genes])
+    design = repair(textbook, "acald_e", scores, growth_lb=0.1, time_limit=60)
+    assert design.coupled and design.method == "repair:cutset", design.reason
+    assert len(design.deletions) <= 10
+    assert check_coupling(textbook, "acald_e", design.deletions, growth_lb=0.1).coupled
