@@ -34,7 +34,7 @@ from .report import CouplingReport
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RESCUE_NODES", "RESCUE_SHARES", "SMALL_MODEL_GENES", "rescue_levels",
+__all__ = ["RESCUE_NODES", "RESCUE_SHARES", "SMALL_MODEL_GENES", "growth_levels",
            "smallest_designs"]
 
 #: Growth levels, as shares of the wild type's maximal growth, at which strong coupling
@@ -129,34 +129,43 @@ def _designs_at(task: DesignTask, deletable: frozenset[str], growth: float,
     return designs
 
 
-def rescue_levels(task: DesignTask) -> dict[float, float]:
-    """The distinct growth levels of ``RESCUE_SHARES`` for *task* (``growth_lb`` where a
-    share's level is lower), in the shares' order: {level: the first share giving it}."""
+def growth_levels(task: DesignTask, shares: tuple[float, ...] = GROWTH_SHARES
+                  ) -> dict[float, float]:
+    """The distinct growth levels of *shares* of the wild type's growth for *task*
+    (``growth_lb`` where a share's level is lower), highest first: {level: the first
+    share giving it}."""
     levels: dict[float, float] = {}
-    for share in RESCUE_SHARES:
+    for share in shares:
         levels.setdefault(max(task.growth_lb, share * task.checker.wild_type_growth), share)
-    return levels
+    return dict(sorted(levels.items(), reverse=True))
 
 
 def smallest_designs(task: DesignTask, n_designs: int = 1,
-                     shares: tuple[float, ...] = GROWTH_SHARES,
-                     nodes: int = NODES) -> list[CouplingReport]:
-    """Fewest-deletion designs, up to *n_designs* per growth level (*shares* of the wild
-    type's growth, ``growth_lb`` where that is higher; one MILP of at most *nodes*
-    branch-and-bound nodes each), each verified weakly coupled; [] for a model with
-    extra constraints (see the module docstring)."""
+                     shares: tuple[float, ...] = GROWTH_SHARES, *,
+                     node_budget: int | None = None,
+                     first: bool = False) -> list[CouplingReport]:
+    """Fewest-deletion designs, up to *n_designs* per growth level (see
+    :func:`growth_levels`), each verified weakly coupled; [] for a model with extra
+    constraints (see the module docstring).
+
+    Each level is one MILP of ``NODES`` branch-and-bound nodes, or of an equal share of
+    *node_budget* (at least ``NODES``) when given. *first* stops at the first level,
+    highest first, that gives a design.
+    """
     checker = task.checker
     if not checker.data.plain:
         return []
     rules = checker.rules
     pool = [g for g in rules.in_rules() if g not in task.protected]
     deletable = frozenset(growing(task, sorted(pool)))
-    levels = sorted({max(task.growth_lb, share * checker.wild_type_growth)
-                     for share in shares}, reverse=True)
+    levels = growth_levels(task, shares)
+    nodes = NODES if node_budget is None else max(NODES, node_budget // len(levels))
     found: list[CouplingReport] = []
     for growth in levels:
         if task.clock.expired("smallest designs"):
             break
         found += _designs_at(task, deletable, growth, n_designs, nodes)
+        if first and found:
+            break
     logger.info("%s: %d smallest design(s)", task.target, len(found))
     return found

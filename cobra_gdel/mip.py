@@ -47,7 +47,8 @@ class MilpWork:
     root_reduced_cost : bool
         Run HiGHS' root reduced-cost heuristic (its default). On the cut-set MILPs of
         :mod:`cobra_gdel.cutsets` it took about a third of the time and gave the same
-        designs (``benchmarks/design_quality.py``, see docs/benchmarks.md).
+        design sizes on the 52 producible e_coli_core targets (docs/benchmarks.md,
+        the notes under the textbook design-quality table).
     """
 
     nodes: int

@@ -40,7 +40,7 @@ import pandas as pd
 
 from .analysis import exit_reason, growing, route_open, uncontrolled_exit
 from .coupling import EPS
-from .cutsets import NODES, RESCUE_NODES, SMALL_MODEL_GENES, rescue_levels, smallest_designs
+from .cutsets import RESCUE_NODES, RESCUE_SHARES, SMALL_MODEL_GENES, growth_levels, smallest_designs
 from .report import CouplingReport, better_report
 from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, finish
@@ -305,18 +305,14 @@ def cutset_stage(run: RepairRun) -> DeletionDesign | None:
     if (len(task.checker.genes) > SMALL_MODEL_GENES or not task.checker.data.plain
             or task.clock.left() < MILP_MIN_SECONDS):
         return None  # cut sets need a small model of stoichiometry and bounds alone
-    levels = rescue_levels(task)
-    nodes = max(NODES, RESCUE_NODES // len(levels))
-    for share in levels.values():
-        if task.clock.expired("cut sets"):
-            break
-        start = time.perf_counter()
-        try:
-            found = smallest_designs(task, 1, (share,), nodes)
-        finally:
-            run.milp += time.perf_counter() - start
-        if found:  # each report is the task's own check of a coupled design
-            return run.offer(found[0], "repair:cutset")
+    start = time.perf_counter()
+    try:
+        found = smallest_designs(task, 1, RESCUE_SHARES, node_budget=RESCUE_NODES, first=True)
+    finally:
+        run.milp += time.perf_counter() - start
+    if found:  # each report is the task's own check of a coupled design
+        return run.offer(found[0], "repair:cutset")
+    levels = growth_levels(task, RESCUE_SHARES)
     run.reasons.append("cut sets: no design at growth "
                        f"{', '.join(f'{level:.3g}' for level in levels)}")
     return None

@@ -212,12 +212,13 @@ def test_focused_milp_couples_where_thresholds_do_not(ecoli_data):
 def test_rescue_levels_are_distinct_and_in_share_order(textbook):
     """With growth_lb = 0.1 every rescue share of e_coli_core's growth (0.874) is below
     it: one level, not five copies of the same MILP."""
-    from cobra_gdel.cutsets import RESCUE_SHARES, rescue_levels
+    from cobra_gdel.cutsets import RESCUE_SHARES, growth_levels
     from cobra_gdel.problem import DesignTask
 
-    assert rescue_levels(DesignTask.create(textbook, "acald_e", growth_lb=0.1)) == {
-        0.1: RESCUE_SHARES[0]}
-    levels = rescue_levels(DesignTask.create(textbook, "acald_e", growth_lb=0.001))
+    assert growth_levels(DesignTask.create(textbook, "acald_e", growth_lb=0.1),
+                         RESCUE_SHARES) == {0.1: RESCUE_SHARES[0]}
+    levels = growth_levels(DesignTask.create(textbook, "acald_e", growth_lb=0.001),
+                           RESCUE_SHARES)
     assert list(levels.values()) == list(RESCUE_SHARES)
     assert list(levels) == sorted(levels, reverse=True)
 
