@@ -99,8 +99,11 @@ def accepts_keyword(method: str | Callable, name: str) -> bool:
 
 
 def limit_threads() -> None:
-    """One thread for torch in this process (workers run one target per thread; the
-    MILP already runs HiGHS on one thread, GLPK has only one)."""
+    """One thread for torch and for the cut-set MILPs in this process (workers run one
+    target per thread; each MILP already runs HiGHS on one thread, GLPK has only one)."""
+    from . import cutsets
+
+    cutsets.THREADS = 1
     torch = sys.modules.get("torch")
     if torch is not None and torch.get_num_threads() != 1:
         torch.set_num_threads(1)

@@ -25,10 +25,13 @@ from __future__ import annotations
 
 import logging
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 from .analysis import growing
 from .lp import cap_bound, solver_interface
 from .milp import MinRNProblem
-from .mip import MilpWork, make_backend
+from .mip import HighsMip, MilpWork, make_backend
 from .problem import DesignTask
 from .report import CouplingReport
 
@@ -60,6 +63,9 @@ IMPROVING = None
 #: one MILP of 20000 nodes finds textbook acald_e's 10-gene design in about 6 s, five
 #: of 2000 nodes did not).
 RESCUE_NODES = 20000
+#: Growth levels solved at once, in threads (None: one per usable CPU; batch workers
+#: set 1). The designs do not depend on it.
+THREADS: int | None = None
 
 
 def _dual_system(milp: MinRNProblem, task: DesignTask, growth: float) -> None:
@@ -101,32 +107,69 @@ def _work(nodes: int) -> MilpWork:
     return MilpWork(nodes, IMPROVING, root_reduced_cost=False)
 
 
-def _designs_at(task: DesignTask, deletable: frozenset[str], growth: float,
-                n_designs: int, nodes: int = NODES) -> list[CouplingReport]:
-    interface = solver_interface(task.model, task.milp_solver)
-    milp = MinRNProblem(task, deletable, interface)
-    _dual_system(milp, task, growth)
-    milp.backend = make_backend(milp.structure, interface)
-    milp.require_production(None)
-    milp.require_growth(growth)
-    milp.set_fewest_deletions_objective()
-    designs: list[CouplingReport] = []
-    while len(designs) < n_designs and not task.clock.expired("smallest designs"):
-        outcome = milp.solve(min(task.clock.left(), 120.0), _work(nodes))
+class _Level:
+    """The cut-set MILP of one growth level and the designs it gave so far.
+
+    :meth:`solve` touches nothing but its own solver object, so the levels of a task
+    can be solved at once in threads (:func:`_solve_all`); :meth:`take` checks the
+    solution with the task's checker and adds the no-good cut, one level at a time.
+    """
+
+    def __init__(self, task: DesignTask, deletable: frozenset[str], growth: float,
+                 nodes: int) -> None:
+        interface = solver_interface(task.model, task.milp_solver)
+        milp = MinRNProblem(task, deletable, interface, build=False)
+        _dual_system(milp, task, growth)
+        milp.backend = make_backend(milp.structure, interface)
+        milp.require_production(None)
+        milp.require_growth(growth)
+        milp.set_fewest_deletions_objective()
+        self.task, self.milp, self.growth, self.nodes = task, milp, growth, nodes
+        self.designs: list[CouplingReport] = []
+        self.done = False
+
+    def solve(self, seconds: float) -> str:
+        """One solve of the MILP (its outcome, see :meth:`MinRNProblem.solve`)."""
+        return self.milp.solve(seconds, _work(self.nodes))
+
+    def take(self, outcome: str, n_designs: int) -> None:
+        """Check the solution of *outcome*, keep it when coupled, cut it off; ``done``
+        once *n_designs* are kept or no further solution exists."""
+        task, milp = self.task, self.milp
         if outcome not in ("optimal", "incumbent"):
-            break
+            self.done = True
+            return
         deleted, _off = milp.decode()
         report = task.check(deleted)
         if report.coupled:
-            designs.append(report)
+            self.designs.append(report)
         else:  # numerically off (big-M): say so and go on
             logger.info("%s: a cut set at growth %.3g does not couple (%s)", task.target,
-                        growth, report.reason)
+                        self.growth, report.reason)
         cols = [milp.gene_cols[g] for g in deleted if g in milp.gene_cols]
-        if not cols:
-            break
-        milp.backend.add_row({c: 1.0 for c in cols}, lb=1.0)  # keep one of them next time
-    return designs
+        if cols:
+            milp.backend.add_row({c: 1.0 for c in cols}, lb=1.0)  # keep one of them next time
+        self.done = not cols or len(self.designs) >= n_designs
+
+
+def _threads() -> int:
+    if THREADS is not None:
+        return max(1, THREADS)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _solve_all(levels: list[_Level], seconds: float) -> list[str]:
+    """Solve every level once, in threads where HiGHS solves them (it releases the GIL;
+    each solve is single-threaded, seeded and limited by nodes, so the outcomes are
+    those of solving one after another)."""
+    threads = min(_threads(), len(levels))
+    if threads < 2 or not all(isinstance(lv.milp.backend, HighsMip) for lv in levels):
+        return [lv.solve(seconds) for lv in levels]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(lambda lv: lv.solve(seconds), levels))
 
 
 def growth_levels(task: DesignTask, shares: tuple[float, ...] = GROWTH_SHARES
@@ -149,8 +192,10 @@ def smallest_designs(task: DesignTask, n_designs: int = 1,
     constraints (see the module docstring).
 
     Each level is one MILP of ``NODES`` branch-and-bound nodes, or of an equal share of
-    *node_budget* (at least ``NODES``) when given. *first* stops at the first level,
-    highest first, that gives a design.
+    *node_budget* (at least ``NODES``) when given; the levels are solved at once in up
+    to ``THREADS`` threads (same designs as one after another). *first* keeps only the
+    designs of the first level, highest first, that gives any (levels are then solved a
+    batch of ``THREADS`` at a time, and the next batch only when none gave a design).
     """
     checker = task.checker
     if not checker.data.plain:
@@ -160,11 +205,24 @@ def smallest_designs(task: DesignTask, n_designs: int = 1,
     deletable = frozenset(growing(task, sorted(pool)))
     levels = growth_levels(task, shares)
     nodes = NODES if node_budget is None else max(NODES, node_budget // len(levels))
+    order = list(levels)
+    # with *first*, a batch of levels at a time (as many as run at once), highest first
+    batch = min(_threads(), len(order)) if first else len(order)
     found: list[CouplingReport] = []
-    for growth in levels:
+    for start in range(0, len(order), batch):
         if task.clock.expired("smallest designs"):
             break
-        found += _designs_at(task, deletable, growth, n_designs, nodes)
+        milps = [_Level(task, deletable, growth, nodes) for growth in order[start:start + batch]]
+        active = milps
+        while active and not task.clock.expired("smallest designs"):
+            outcomes = _solve_all(active, min(task.clock.left(), 120.0))
+            for level, outcome in zip(active, outcomes):
+                level.take(outcome, n_designs)
+            active = [lv for lv in active if not lv.done]
+        for level in milps:
+            found += level.designs
+            if first and found:
+                break
         if first and found:
             break
     logger.info("%s: %d smallest design(s)", task.target, len(found))

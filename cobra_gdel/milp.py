@@ -135,7 +135,7 @@ class MinRNProblem:
     """
 
     def __init__(self, task: DesignTask, deletable: frozenset[str], interface,
-                 forced: frozenset[str] = frozenset()) -> None:
+                 forced: frozenset[str] = frozenset(), *, build: bool = True) -> None:
         build_start = time.perf_counter()
         checker, data = task.checker, task.checker.data
         self.deletable, self.forced = deletable, forced
@@ -170,7 +170,8 @@ class MinRNProblem:
             for rid in reactions:
                 self._switch_rows(rid, bounds[rid], z)
         self._add_rows(data, stoich, {prod_id: -prod_stoich[metabolite.id]}, task)
-        self.backend = make_backend(s, interface)
+        # build=False: the caller adds to the structure and makes the back-end itself
+        self.backend = make_backend(s, interface) if build else None
         self.timed_out = False
         self.n_binaries = len(self.gene_cols)
         self.build_seconds = time.perf_counter() - build_start

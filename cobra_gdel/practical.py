@@ -12,7 +12,8 @@ model) is the start. :func:`minimal_candidates` finds several *minimal* designs
    production: strong coupling (on genome-scale models only for maximal designs of
    at most ``BEST_FIRST_MAX`` genes: it costs seconds there and rarely won; where the
    cut sets below run, only for alternatives: on the 52 producible e_coli_core
-   targets its design was never the one chosen, and it cost about 0.27 s each);
+   targets its design was never the one chosen, and it cost about 0.27 s each; the
+   same holds for its run from the ``milp`` route's design, about 0.2 s);
 3. ``margin`` — the μ0/μP margin search from the wild type (deleting, one at a time,
    the gene that brings coupling closest), then trimmed: often the smallest design,
    and one the maximal design need not contain;
@@ -120,7 +121,8 @@ def minimal_candidates(task: DesignTask, maximal: CouplingReport, n_designs: int
         milp = search(task, max_iterations=10)
         if milp.coupled:
             add(_trimmed(task, milp.deletions), "milp")
-            add(_strong(task, milp.report, restore_order(rules, milp.deletions)), "milp")
+            if n_designs > 1 or not cut_sets:  # as for the maximal design, above
+                add(_strong(task, milp.report, restore_order(rules, milp.deletions)), "milp")
         for report in smallest_designs(task, max(1, n_designs)):
             add(_trimmed(task, report.deletions), "cutset")
     rng = np.random.default_rng(0)

@@ -129,6 +129,46 @@ def test_cut_set_solves_leave_out_the_root_reduced_cost_heuristic(textbook, monk
     assert seen and all(seen)
 
 
+@pytest.mark.parametrize("first", [False, True])
+def test_levels_solved_at_once_give_the_designs_of_one_after_another(textbook, monkeypatch,
+                                                                    first):
+    """The growth levels' MILPs run in threads (HiGHS releases the GIL); each solve is
+    seeded, single-threaded and limited by nodes, so the designs, two per level, are
+    those of the serial run, in the same order (with *first*: those of the first level
+    that gives any)."""
+    pytest.importorskip("highspy")
+    import threading
+
+    from cobra_gdel import cutsets, mip
+
+    solvers = set()
+    solve = mip.HighsMip.solve
+
+    def spy(self, seconds, work):
+        solvers.add(threading.get_ident())
+        return solve(self, seconds, work)
+
+    monkeypatch.setattr(mip.HighsMip, "solve", spy)
+    runs = {}
+    for threads in (1, 3):
+        monkeypatch.setattr(cutsets, "THREADS", threads)
+        solvers.clear()
+        task = DesignTask.create(textbook, "succ_e", growth_lb=0.1)
+        runs[threads] = [r.deletions for r in smallest_designs(task, 2, first=first)]
+        assert (len(solvers) == 1) == (threads == 1)
+    assert runs[1] and runs[1] == runs[3]
+    assert len(runs[1]) == (2 if first else 6)
+
+
+def test_batch_workers_solve_the_levels_one_at_a_time(monkeypatch):
+    from cobra_gdel import cutsets
+    from cobra_gdel.batch_worker import limit_threads
+
+    monkeypatch.setattr(cutsets, "THREADS", None)
+    limit_threads()
+    assert cutsets.THREADS == 1
+
+
 def test_cut_sets_skip_models_with_extra_constraints(fresh_textbook):
     from .conftest import add_enzyme_pool
 
