@@ -393,11 +393,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    from ._highs import banner_to_stderr
     from .exceptions import CobraGdelError
 
     args = _parser().parse_args(argv)
     level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    banner_to_stderr()  # standard output is for results (--json, tables)
     try:
         return args.func(args)
     except (CobraGdelError, ValueError, FileNotFoundError, KeyError) as exc:

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from optlang.interface import INFEASIBLE, OPTIMAL, UNBOUNDED
 from optlang.symbolics import Zero
 
+from ._highs import banner_to_stderr
 from .exceptions import SolverError
 from .modeldata import ModelData
 
@@ -45,14 +46,18 @@ def cap_bound(value: float) -> float:
 def solver_interface(model, solver=None):
     """The optlang interface module to use (the model's own unless *solver* names one)."""
     if solver is None:
-        return model.solver.interface
-    if isinstance(solver, str):
+        interface = model.solver.interface
+    elif isinstance(solver, str):
         from cobra.util.solver import solvers
 
         if solver not in solvers:
             raise ValueError(f"unknown solver {solver!r}; available: {sorted(solvers)}")
-        return solvers[solver]
-    return getattr(solver, "interface", solver)
+        interface = solvers[solver]
+    else:
+        interface = getattr(solver, "interface", solver)
+    if interface.__name__.endswith("hybrid_interface"):
+        banner_to_stderr()  # optlang's HiGHS objects would print it to standard output
+    return interface
 
 
 def set_time_limit(problem, seconds: float | None) -> None:

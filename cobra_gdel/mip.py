@@ -19,6 +19,7 @@ import numpy as np
 from optlang.interface import FEASIBLE, INFEASIBLE, ITERATION_LIMIT, NODE_LIMIT, OPTIMAL, TIME_LIMIT
 from optlang.symbolics import Zero
 
+from ._highs import banner_to_stderr
 from .exceptions import SolverError
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class HighsMip:
     def _build(self) -> None:
         import highspy
 
+        banner_to_stderr()
         self._hs = highspy
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)

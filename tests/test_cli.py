@@ -56,3 +56,13 @@ def test_entry_point_runs():
     result = subprocess.run([sys.executable, "-m", "cobra_gdel.cli", "--version"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "cobra_gdel" in result.stdout
+
+
+def test_json_on_standard_output_is_json_alone():
+    """HiGHS prints a banner from C++ on the first solver object of a process; it goes to
+    standard error, so ``--json`` output parses."""
+    result = subprocess.run([sys.executable, "-m", "cobra_gdel.cli", "predict", "textbook",
+                             "succ_e", "--json"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    design = json.loads(result.stdout)
+    assert design["status"] == "coupled" and design["deletions"]
