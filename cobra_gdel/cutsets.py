@@ -24,7 +24,6 @@ constraints) and is meant for models of a few hundred genes.
 from __future__ import annotations
 
 import logging
-
 import os
 from concurrent.futures import ThreadPoolExecutor
 
