@@ -10,11 +10,8 @@ only what cobra_gdel writes there.
 from __future__ import annotations
 
 import ctypes
-import logging
 import os
 import sys
-
-logger = logging.getLogger(__name__)
 
 __all__ = ["banner_to_stderr"]
 

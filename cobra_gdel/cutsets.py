@@ -218,11 +218,10 @@ def smallest_designs(task: DesignTask, n_designs: int = 1,
             for level, outcome in zip(active, outcomes):
                 level.take(outcome, n_designs)
             active = [lv for lv in active if not lv.done]
-        for level in milps:
-            found += level.designs
-            if first and found:
-                break
-        if first and found:
+        per_level = [lv.designs for lv in milps if lv.designs]
+        if first and per_level:
+            found = per_level[0]
             break
+        found += [report for designs in per_level for report in designs]
     logger.info("%s: %d smallest design(s)", task.target, len(found))
     return found

@@ -112,16 +112,17 @@ def minimal_candidates(task: DesignTask, maximal: CouplingReport, n_designs: int
 
     order = restore_order(rules, maximal.deletions)
     small = len(task.checker.genes) <= SMALL_MODEL_GENES
-    cut_sets = small and task.checker.data.plain
+    # best-first trimming: only for alternatives where cut sets run (module docstring)
+    strong = n_designs > 1 or not (small and task.checker.data.plain)
     add(_trimmed(task, shrink(task, maximal.deletions, order)), "trim")
-    if (small or len(maximal.deletions) <= BEST_FIRST_MAX) and (n_designs > 1 or not cut_sets):
+    if strong and (small or len(maximal.deletions) <= BEST_FIRST_MAX):
         add(_strong(task, maximal, order), "strong")
     add(_margin_route(task), "margin")
     if small and not task.clock.expired("milp start"):
         milp = search(task, max_iterations=10)
         if milp.coupled:
             add(_trimmed(task, milp.deletions), "milp")
-            if n_designs > 1 or not cut_sets:  # as for the maximal design, above
+            if strong:
                 add(_strong(task, milp.report, restore_order(rules, milp.deletions)), "milp")
         for report in smallest_designs(task, max(1, n_designs)):
             add(_trimmed(task, report.deletions), "cutset")
