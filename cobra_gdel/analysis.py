@@ -74,8 +74,7 @@ def growing(task: DesignTask, genes: list[str]) -> list[str]:
 def route_open(task: DesignTask, deletions) -> bool:
     """Production ≥ ``production_lb`` possible with growth ≥ ``growth_lb`` (monotone: more
     deletions only shrink the flux space)."""
-    _low, high = task.checker.production_range(task.target, deletions, task.growth_lb)
-    return high + EPS >= task.production_lb  # False for NaN
+    return task.checker.route_open(task.target, deletions, task.growth_lb, task.production_lb)
 
 
 def flux_ranges(checker, growth_lb: float, clock: Clock | None = None,

@@ -219,6 +219,21 @@ class CouplingChecker:
         self.apply(self.rules.disabled(self.validate_genes(deletions)))
         return self._production_range(terms, growth_lb)
 
+    def route_open(self, target, deletions: Iterable = (), growth_lb: float = GROWTH_LB,
+                   production_lb: float = PRODUCTION_LB) -> bool:
+        """Maximal growth (as in :meth:`check`) ≥ *growth_lb* and production ≥
+        *production_lb* possible at that bound; growth first, as a production LP with
+        growth bounded by 0.001 misses blocked trace precursors (solver tolerance)."""
+        terms = self.production_terms(target)
+        if self.max_growth(deletions) + EPS < growth_lb:
+            return False
+        self.lp.set_constraint_bounds("growth_fix", growth_lb, None)
+        try:
+            high = self.lp.solve(terms, "max")
+        finally:
+            self.lp.set_constraint_bounds("growth_fix", None, None)
+        return high is not None and high + EPS >= production_lb
+
     def _production_range(self, terms, growth_lb: float, after_growth: bool = False,
                           deadline: float | None = None) -> tuple[float, float]:
         """(min, max) production with growth ≥ *growth_lb* on the current bounds.

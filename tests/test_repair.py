@@ -165,6 +165,30 @@ def test_drop_blockers_drops_only_the_blocking_genes(textbook):
     assert _drop_blockers(task, kept, Clock(30)) == kept
 
 
+def test_route_open_agrees_with_the_check_when_a_trace_precursor_is_blocked():
+    """A biomass precursor needed at 1e-6 per unit growth needs 1e-9 of flux at growth
+    0.001, below GLPK's feasibility tolerance: a production LP with growth merely
+    bounded by 0.001 reports a route (iJO1366 with ~1,040 deletions did), while the
+    check's maximal growth is 0. route_open follows the check, so restoring genes
+    until it holds really gives back growth."""
+    from cobra_gdel.analysis import route_open
+    from cobra_gdel.problem import DesignTask
+
+    model = cobra.io.load_model("textbook")
+    trace = cobra.Metabolite("trace_c", compartment="c")
+    model.reactions.Biomass_Ecoli_core.add_metabolites({trace: -1e-6})
+    source = cobra.Reaction("TRACE_SYN", lower_bound=0.0, upper_bound=1000.0)
+    source.add_metabolites({model.metabolites.pyr_c: -1.0, trace: 1.0})
+    source.gene_reaction_rule = "trace_gene"
+    model.add_reactions([source])
+    task = DesignTask.create(model, "succ_e")
+    checker = task.checker
+    assert checker.check("succ_e", ["trace_gene"]).growth_rate == 0.0
+    assert not route_open(task, ["trace_gene"])
+    assert not checker.route_open("succ_e", ["trace_gene"], 0.001, 0.001)
+    assert route_open(task, [])
+
+
 def test_milp_integrality_tolerance_is_tight(textbook):
     """A 'deleted' gene binary at the default tolerance (1e-6) still lets 1000·1e-6 =
     growth_lb of flux through; such incumbents decoded to designs that cannot grow."""
