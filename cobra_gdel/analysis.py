@@ -72,8 +72,9 @@ def growing(task: DesignTask, genes: list[str]) -> list[str]:
 
 
 def route_open(task: DesignTask, deletions) -> bool:
-    """Production ≥ ``production_lb`` possible with growth ≥ ``growth_lb`` (monotone: more
-    deletions only shrink the flux space)."""
+    """The check's maximal growth ≥ ``growth_lb`` and production ≥ ``production_lb``
+    possible at that bound (:meth:`cobra_gdel.coupling.CouplingChecker.route_open`;
+    monotone: more deletions only shrink the flux space)."""
     return task.checker.route_open(task.target, deletions, task.growth_lb, task.production_lb)
 
 
