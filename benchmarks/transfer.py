@@ -291,14 +291,16 @@ def run_unseen(args) -> None:
     wall = time.perf_counter() - started
     frame = pd.DataFrame(rows)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(RESULTS / f"transfer_unseen_{args.model}.csv", index=False)
+    key = args.model + (f"-{args.tag}" if args.tag else "")
+    frame.to_csv(RESULTS / f"transfer_unseen_{key}.csv", index=False)
     summary = _unseen_summary(args.model, frame, args.uniform)
     print(pd.DataFrame([summary]).T.to_string(header=False))
     command = (f"python benchmarks/transfer.py unseen --model {args.model}"
                + (f" --targets {args.targets}" if args.targets else "")
                + (" --uniform" if args.uniform else "")
-               + f" --seed {args.seed} --time-limit {args.time_limit:g}")
-    write_section(f"transfer-unseen-{args.model}", f"""### {args.model}
+               + f" --seed {args.seed} --time-limit {args.time_limit:g}"
+               + (f" --tag {args.tag}" if args.tag else ""))
+    write_section(f"transfer-unseen-{key}", f"""### {args.model}{f" ({args.tag})" if args.tag else ""}
 
 Command: `{command}` ({machine()}; wall time {wall / 60:.1f} min). Targets: {how}.
 
@@ -346,6 +348,8 @@ def main(argv=None) -> None:
     p.add_argument("--uniform", action="store_true", help="also repair from all-0.5 scores")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--time-limit", type=float, default=60.0)
+    p.add_argument("--tag", default="", help="appended to the docs section and CSV names "
+                   "(a second run of one model with other settings)")
     p.set_defaults(func=run_unseen)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")

@@ -32,6 +32,8 @@ DEFAULT_TIME_LIMIT = 60.0
 PREDICTED_SHARE = 0.5
 #: The fallback to the prior only starts with at least this many seconds left.
 FALLBACK_MIN_SECONDS = 1.0
+#: Every gene's score in the open attempt (undecided: the MILP decides them all).
+OPEN_SCORE = 0.5
 
 
 def resolve_predictor(model, predictor="auto", device: str | None = None, *,
@@ -307,7 +309,11 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         trained with (the bundled ones do), repair starts again from that prior: the
         first attempt gets ``PREDICTED_SHARE`` of the time, the second the rest. On a
         model the predictor lacks genes of (it was trained on another one, e.g.
-        iML1515's on iJO1366), the prior goes first.
+        iML1515's on iJO1366), the prior goes first. Where the transferable network
+        predictor scored genes (a model no bundled predictor fits, or genes the
+        bundled one lacks), a last attempt starts from uninformative scores (every
+        gene undecided, so the MILP over every gene decides them), each attempt
+        getting an equal share of the time left when it starts.
     protected : iterable of str
         Genes never to delete (spontaneous pseudo-genes are always protected).
     solver : str, optional
@@ -322,10 +328,11 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     DeletionDesign or DesignSet
         ``coupled`` is True only when the returned deletions were verified;
         ``probabilities`` holds the predictor's scores; ``timings`` splits the
-        time into predict, repair, verify (both attempts together) and minimal;
+        time into predict, repair, verify (every attempt together) and minimal;
         ``method`` is ``"predict+repair:…"`` (``"predict[<scores>]+repair:…"`` when a gap
-        was filled, see above), with ``+prior`` after ``predict`` when the maximal design
-        came from the fallback to the prior, followed by
+        was filled, see above), with ``+prior`` (``+open``) after ``predict`` when the
+        maximal design came from the fallback to the prior (to uninformative scores),
+        followed by
         ``"+minimal:<route>"`` for the minimal design. A :class:`DesignSet` when
         *n_designs* is given.
 
@@ -366,8 +373,11 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     scores = _score(task, fitted, smiles, _sequences(sequences), strict)
     predict_seconds = time.perf_counter() - start
     prefix = "predict" if scores.source is None else f"predict[{scores.source}]"
+    # Scores from the transferable predictor may point at a mechanism this model lacks:
+    # the MILP over every gene then gets a share of its own (open_last).
     design = _repair_with_fallback(task, scores.probabilities.fillna(0.0), scores.prior, prefix,
-                                   prior_first=scores.prior_first)
+                                   prior_first=scores.prior_first,
+                                   open_last="network" in (scores.source or ""))
     design = replace(design, probabilities=scores.probabilities,
                      timings={"predict": predict_seconds, **design.timings})
     if minimize and design.coupled:
@@ -416,33 +426,45 @@ def _over_budget(task: DesignTask, maximal: DeletionDesign, max_deletions: int,
 
 
 def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series | None,
-                          prefix: str = "predict", *, prior_first: bool = False
-                          ) -> DeletionDesign:
+                          prefix: str = "predict", *, prior_first: bool = False,
+                          open_last: bool = False) -> DeletionDesign:
     """Repair from *scores*; when that fails (and no design is proved impossible), from
-    *prior* with the time left (the other way round with *prior_first*). Methods start
-    with *prefix*, followed by ``+prior`` when the design came from the prior."""
-    attempts = [(scores, "", "predicted scores"), (prior, "+prior", "frequency prior")]
-    if prior_first and prior is not None:
-        attempts.reverse()
-    (first_scores, first_tag, first_name), (second_scores, second_tag, second_name) = attempts
-    left = task.clock.seconds(minimum=0.1)
-    first = left * PREDICTED_SHARE if prior is not None and left is not None else left
-    design = repair_task(task.with_clock(Clock(first, task.clock)), first_scores,
-                         open_milp=prior is None)
-    method = f"{prefix}{first_tag}+{design.method}"
-    left = task.clock.left()
-    if (design.coupled or design.status == NO_DESIGN or prior is None
-            or left < FALLBACK_MIN_SECONDS):
-        return replace(design, method=method)
-    logger.info("repair from the %s did not couple %s (%s); repairing from the %s "
-                "(%.1f s left)", first_name, task.target, design.reason, second_name, left)
-    second = repair_task(task.with_clock(Clock(task.clock.seconds(minimum=0.1), task.clock)),
-                         second_scores)
-    timings = dict(design.timings)
-    for key, value in second.timings.items():
-        timings[key] = timings.get(key, 0.0) + value
-    if second.coupled:
-        return replace(second, method=f"{prefix}{second_tag}+{second.method}", timings=timings)
-    return replace(design, method=method, timings=timings,
-                   reason=f"from the {first_name}: {design.reason}; from the "
-                          f"{second_name}: {second.reason}")
+    *prior* (the other way round with *prior_first*), then, with *open_last*, from
+    uninformative scores (every gene undecided: the MILP over every gene gets the time
+    that attempt has). Each attempt gets an equal share of the time left when it
+    starts (``PREDICTED_SHARE`` for the first of two). Methods start with *prefix*,
+    followed by ``+prior`` or ``+open`` when the design came from that attempt."""
+    attempts = [(scores, "", "predicted scores")]
+    if prior is not None:
+        attempts.append((prior, "+prior", "frequency prior"))
+        if prior_first:
+            attempts.reverse()
+    if open_last:
+        undecided = pd.Series(OPEN_SCORE, index=scores.index)
+        attempts.append((undecided, "+open", "uninformative scores"))
+    designs, timings = [], {}
+    for i, (values, tag, name) in enumerate(attempts):
+        left = task.clock.seconds(minimum=0.1)
+        remaining = len(attempts) - i
+        if left is not None and remaining > 1:
+            left *= PREDICTED_SHARE if remaining == 2 else 1.0 / remaining
+        # the MILP over every gene: in the last attempt only (the open one covers it)
+        design = repair_task(task.with_clock(Clock(left, task.clock)), values,
+                             open_milp=remaining == 1)
+        for key, value in design.timings.items():
+            timings[key] = timings.get(key, 0.0) + value
+        designs.append((design, tag, name))
+        if design.coupled or design.status == NO_DESIGN:
+            break
+        if remaining > 1:
+            if task.clock.left() < FALLBACK_MIN_SECONDS:
+                break
+            logger.info("repair from the %s did not couple %s (%s); repairing from the "
+                        "%s (%.1f s left)", name, task.target, design.reason,
+                        attempts[i + 1][2], task.clock.left())
+    design, tag, _name = designs[-1]
+    if design.coupled or len(designs) == 1:
+        return replace(design, method=f"{prefix}{tag}+{design.method}", timings=timings)
+    first, first_tag, _name = designs[0]
+    return replace(first, method=f"{prefix}{first_tag}+{first.method}", timings=timings,
+                   reason="; ".join(f"from the {name}: {d.reason}" for d, _t, name in designs))

@@ -62,11 +62,11 @@ def test_renamed_textbook_designs_succ_e_without_data(renamed, caplog):
 
 def test_renamed_textbook_target_that_needs_a_gene_every_network_uses(renamed):
     """etoh_e on the renamed model: its design must delete a gene that every production
-    network needs (scored 0, so outside every threshold's candidates); the open MILP
-    over every gene, the last repair stage, finds it."""
+    network needs (scored 0, so outside every threshold's candidates); the open attempt
+    after the network's, every gene undecided, finds it."""
     design = renamed.predict_deletions("etoh_e", minimize=False)
     assert design.coupled, design.reason
-    assert design.method == "predict[network]+repair:milp"
+    assert design.method.startswith("predict[network]+open+repair:")
     scores = design.probabilities
     assert (scores[sorted(design.deletions)] == 0).any()
     assert cobra_gdel.check_coupling(renamed, "etoh_e", design.deletions).coupled
@@ -75,10 +75,11 @@ def test_renamed_textbook_target_that_needs_a_gene_every_network_uses(renamed):
 def test_renamed_textbook_target_whose_only_designs_grow_slowly(renamed):
     """acald_c on the renamed model (the spontaneous s0001 is just another gene there):
     its designs grow slowly (StrainDesign finds none at growth >= 0.1, 9 knock-outs at
-    >= 0.001); gDel_minRN's rounds run out, the cut-set stage finds one."""
+    >= 0.001); gDel_minRN's rounds run out, the cut-set stage of the open attempt (the
+    last one) finds one."""
     design = renamed.predict_deletions("acald_c", minimize=False)
     assert design.coupled, design.reason
-    assert design.method == "predict[network]+repair:cutset"
+    assert design.method == "predict[network]+open+repair:cutset"
     assert design.growth_rate < 0.1
     assert cobra_gdel.check_coupling(renamed, "acald_c", design.deletions).coupled
 

@@ -302,3 +302,51 @@ def test_designs_do_not_depend_on_earlier_designs():
     # The checker's LP holds the current target's auxiliary sink and no other.
     added = [rid for rid in get_checker(model).lp.current if rid not in model.reactions]
     assert len(added) <= 1
+
+
+def test_big_m_ranges_match_cobra_flux_variability(textbook):
+    """The MILP's flux ranges (primal simplex warm-started from one objective to the
+    next) equal cobra's own flux variability at the same growth bound, with and without
+    closed reactions, up to the outward rounding."""
+    from cobra.flux_analysis import flux_variability_analysis
+    from cobra_gdel.analysis import flux_ranges
+
+    checker = get_checker(textbook)
+    for closed in ((), ("PFL", "ACKr")):
+        ranges = flux_ranges(checker, 0.1, off=frozenset(closed))
+        with textbook:
+            textbook.reactions.Biomass_Ecoli_core.lower_bound = 0.1
+            for rid in closed:
+                textbook.reactions.get_by_id(rid).knock_out()
+            expected = flux_variability_analysis(textbook, fraction_of_optimum=0.0,
+                                                 processes=1)
+        for rid, (low, high) in ranges.items():
+            tolerance = 1e-6 * max(1.0, abs(low), abs(high))
+            lb, ub = checker.lp.bounds[rid]
+            # valid big-M constants: never narrower than the flux space ...
+            assert low <= expected.at[rid, "minimum"] + tolerance, rid
+            assert high >= expected.at[rid, "maximum"] - tolerance, rid
+            # ... and as tight as it where an LP was solved (a bound of 0 is kept as is)
+            if lb < 0 and rid not in closed:
+                assert low >= expected.at[rid, "minimum"] - 2 * tolerance, rid
+            if ub > 0 and rid not in closed:
+                assert high <= expected.at[rid, "maximum"] + 2 * tolerance, rid
+
+
+def test_single_deletion_growth_matches_cobra(textbook):
+    """Growth of every single-gene deletion equals cobra's own knock-out FBA, although
+    only the genes that switch off a reaction of a wild-type growth-maximal flux
+    distribution get an LP of their own."""
+    from cobra.flux_analysis import single_gene_deletion
+    from cobra_gdel.analysis import single_growth
+
+    checker = get_checker(textbook)
+    genes = [g.id for g in textbook.genes]
+    growth = single_growth(checker, genes)
+    used = checker.cache["growth_support"]
+    assert 0 < sum(bool(checker.rules.disabled((g,)) & used) for g in genes) < len(genes)
+    expected = single_gene_deletion(textbook, processes=1)
+    for ids, value in zip(expected["ids"], expected["growth"]):
+        (gene,) = ids
+        value = 0.0 if pd.isna(value) else max(0.0, value)
+        assert growth[gene] == pytest.approx(value, abs=1e-6), gene
