@@ -27,9 +27,6 @@ __all__ = ["predict_deletions", "resolve_predictor"]
 
 #: Default seconds for the whole call.
 DEFAULT_TIME_LIMIT = 60.0
-#: Share of the repair time for the predicted scores when the predictor also keeps
-#: its frequency prior (repair from the prior gets what is left if the first fails).
-PREDICTED_SHARE = 0.5
 #: The fallback to the prior only starts with at least this many seconds left.
 FALLBACK_MIN_SECONDS = 1.0
 #: Every gene's score in the open attempt (undecided: the MILP decides them all).
@@ -307,7 +304,7 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         Seconds for the whole call (default 60; None: no limit). When repair from the
         predicted scores fails and the predictor keeps the frequency prior it was
         trained with (the bundled ones do), repair starts again from that prior: the
-        first attempt gets ``PREDICTED_SHARE`` of the time, the second the rest. On a
+        first attempt gets half of the time, the second the rest. On a
         model the predictor lacks genes of (it was trained on another one, e.g.
         iML1515's on iJO1366), the prior goes first. Where the transferable network
         predictor scored genes (a model no bundled predictor fits, or genes the
@@ -432,7 +429,7 @@ def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series 
     *prior* (the other way round with *prior_first*), then, with *open_last*, from
     uninformative scores (every gene undecided: the MILP over every gene gets the time
     that attempt has). Each attempt gets an equal share of the time left when it
-    starts (``PREDICTED_SHARE`` for the first of two). Methods start with *prefix*,
+    starts (half for the first of two). Methods start with *prefix*,
     followed by ``+prior`` or ``+open`` when the design came from that attempt."""
     attempts = [(scores, "", "predicted scores")]
     if prior is not None:
@@ -446,8 +443,8 @@ def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series 
     for i, (values, tag, name) in enumerate(attempts):
         left = task.clock.seconds(minimum=0.1)
         remaining = len(attempts) - i
-        if left is not None and remaining > 1:
-            left *= PREDICTED_SHARE if remaining == 2 else 1.0 / remaining
+        if left is not None:
+            left /= remaining
         # the MILP over every gene: in the last attempt only (the open one covers it)
         design = repair_task(task.with_clock(Clock(left, task.clock)), values,
                              open_milp=remaining == 1)
@@ -456,12 +453,11 @@ def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series 
         designs.append((design, tag, name))
         if design.coupled or design.status == NO_DESIGN:
             break
-        if remaining > 1:
-            if task.clock.left() < FALLBACK_MIN_SECONDS:
-                break
-            logger.info("repair from the %s did not couple %s (%s); repairing from the "
-                        "%s (%.1f s left)", name, task.target, design.reason,
-                        attempts[i + 1][2], task.clock.left())
+        if remaining == 1 or task.clock.left() < FALLBACK_MIN_SECONDS:
+            break
+        logger.info("repair from the %s did not couple %s (%s); repairing from the %s "
+                    "(%.1f s left)", name, task.target, design.reason, attempts[i + 1][2],
+                    task.clock.left())
     design, tag, _name = designs[-1]
     if design.coupled or len(designs) == 1:
         return replace(design, method=f"{prefix}{tag}+{design.method}", timings=timings)

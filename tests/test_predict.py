@@ -107,7 +107,7 @@ def test_falls_back_to_the_prior_when_the_predicted_scores_fail(textbook_module,
     assert calls[1][0][genes].to_numpy() == pytest.approx(prior.to_numpy())
     assert calls[1][0]["s0001"] == 0.0
     assert not calls[0][0].equals(calls[1][0])
-    assert 9.0 < calls[0][1] <= 10.0  # PREDICTED_SHARE of the budget (after predicting)
+    assert 9.0 < calls[0][1] <= 10.0  # half of the budget (after predicting)
     assert calls[0][1] < calls[1][1] <= 20.0  # the rest: the first attempt returned at once
     assert design.coupled and design.method.startswith("predict+prior+repair:")
     assert design.timings["repair"] >= 1.0 and design.timings["verify"] >= 0.5
