@@ -76,6 +76,44 @@ def rule_to_dnf(gpr) -> tuple[frozenset, ...] | None:
         return None
 
 
+#: Most branches :func:`_fewest_hitting` explores before it settles for the greedy bound.
+_HITTING_NODES = 20000
+
+
+def _fewest_hitting(terms: tuple[frozenset, ...]) -> int:
+    """Size of the smallest gene set that meets every term of *terms* (branch and bound
+    on the genes of an unmet term; the greedy answer when the search is too large)."""
+    if not terms:
+        return 0
+    left = list(terms)
+    greedy = 0
+    while left:  # greedy upper bound: the gene in most unmet terms
+        counts: dict[str, int] = {}
+        for term in left:
+            for gene in term:
+                counts[gene] = counts.get(gene, 0) + 1
+        gene = min(counts, key=lambda g: (-counts[g], g))
+        left = [term for term in left if gene not in term]
+        greedy += 1
+    best = greedy
+    nodes = 0
+
+    def search(unmet: list[frozenset], size: int) -> None:
+        nonlocal best, nodes
+        nodes += 1
+        if not unmet:
+            best = min(best, size)
+            return
+        if size + 1 >= best or nodes > _HITTING_NODES:
+            return
+        term = min(unmet, key=len)
+        for gene in sorted(term):
+            search([t for t in unmet if gene not in t], size + 1)
+
+    search(list(terms), 0)
+    return best
+
+
 class RuleSet:
     """The GPR rules of a model, compiled once for fast knock-out evaluation.
 
@@ -104,6 +142,19 @@ class RuleSet:
         self.gene_reactions: Mapping[str, tuple[str, ...]] = {
             g: tuple(r) for g, r in gene_reactions.items()
         }
+        self._costs: dict[str, int] = {}
+
+    def knockout_cost(self, rid: str) -> int:
+        """The fewest gene deletions that switch reaction *rid* off (the smallest set
+        of genes that meets every AND-term: 1 for a single gene or a complex, the
+        number of isozymes for isozymes; 0 for a reaction without a rule)."""
+        cost = self._costs.get(rid)
+        if cost is None:
+            terms = self.rules.get(rid)
+            cost = (len(self.rule_genes(rid)) if terms is None
+                    else _fewest_hitting(terms))
+            self._costs[rid] = cost
+        return cost
 
     def rule_off(self, rid: str, deleted) -> bool:
         """Whether reaction *rid*'s rule is false once the genes in *deleted* are false."""

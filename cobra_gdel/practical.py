@@ -4,8 +4,10 @@ A verified *maximal* design (gDel_minRN-style: hundreds of deletions on a genome
 model) is the start. :func:`minimal_candidates` finds several *minimal* designs
 (restoring any one gene breaks coupling) by different routes, each cheap:
 
-1. ``trim`` — :func:`~cobra_gdel.trim.shrink` (block restores) then the greedy pass:
-   few knock-outs, fast on hundreds of deletions;
+1. ``trim`` — :func:`~cobra_gdel.trim.shrink` (block restores, in
+   :func:`~cobra_gdel.trim.restore_order`: genes of reactions that take several
+   deletions to switch off first) then the greedy pass: few knock-outs, fast on
+   hundreds of deletions;
 2. ``strong`` — :func:`~cobra_gdel.trim.best_first` (restore whichever gene keeps the
    minimal production highest) from the maximal design, or, for a large one on a
    small model, after block restores that keep at least half of its minimal

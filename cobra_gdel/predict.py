@@ -251,7 +251,10 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     """Predict a gene-deletion design for *target*, verify it by FBA, repair it if needed,
     and return a design a person would build.
 
-    The predictor scores every gene (P(deleted)); the genes it would delete are
+    The predictor scores every gene (P(deleted)). On a model that a bundled predictor
+    fits by gene overlap but was not trained on (iJO1366 with iML1515's), the bundled
+    minimal design of the same target is checked first and taken when it couples
+    (``"+reference[<model id>]"``). Otherwise the genes the predictor would delete are
     checked for weak growth coupling (maximal growth, then minimal production at
     that growth) and, when the check fails, pruned or extended by
     :func:`cobra_gdel.repair` until a verified *maximal* design comes back. From it,
@@ -329,7 +332,10 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         ``method`` is ``"predict+repair:…"`` (``"predict[<scores>]+repair:…"`` when a gap
         was filled, see above), with ``+prior`` (``+open``) after ``predict`` when the
         maximal design came from the fallback to the prior (to uninformative scores),
-        followed by
+        or ``"predict+reference[<model id>]"`` when the bundled minimal design of the
+        same target, made on the model the predictor was trained on, coupled as it is
+        (tried first on a model the predictor fits by gene overlap only, such as
+        iJO1366), followed by
         ``"+minimal:<route>"`` for the minimal design. A :class:`DesignSet` when
         *n_designs* is given.
 
@@ -370,11 +376,13 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     scores = _score(task, fitted, smiles, _sequences(sequences), strict)
     predict_seconds = time.perf_counter() - start
     prefix = "predict" if scores.source is None else f"predict[{scores.source}]"
-    # Scores from the transferable predictor may point at a mechanism this model lacks:
-    # the MILP over every gene then gets a share of its own (open_last).
-    design = _repair_with_fallback(task, scores.probabilities.fillna(0.0), scores.prior, prefix,
-                                   prior_first=scores.prior_first,
-                                   open_last="network" in (scores.source or ""))
+    design = _reference_design(task, predictor, prefix, scores.probabilities)
+    if design is None:
+        # Scores from the transferable predictor may point at a mechanism this model
+        # lacks: the MILP over every gene then gets a share of its own (open_last).
+        design = _repair_with_fallback(task, scores.probabilities.fillna(0.0), scores.prior,
+                                       prefix, prior_first=scores.prior_first,
+                                       open_last="network" in (scores.source or ""))
     design = replace(design, probabilities=scores.probabilities,
                      timings={"predict": predict_seconds, **design.timings})
     if minimize and design.coupled:
@@ -382,6 +390,46 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     if design.coupled and max_deletions is not None and len(design.deletions) > max_deletions:
         design = _over_budget(task, design, max_deletions, [len(design.deletions)])
     return DesignSet((design,) if design.coupled else ()) if n_designs else design
+
+
+def _reference_design(task: DesignTask, predictor, prefix: str,
+                      probabilities: pd.Series) -> DeletionDesign | None:
+    """The bundled minimal design of the same target, when it couples on *task*'s model.
+
+    Only for a model that the bundled predictor (``"auto"`` or a bundled model id) fits
+    by gene overlap but was not trained on, e.g. iJO1366 with iML1515's: its genes that
+    the model has (and that are not protected) are checked as they are. A minimal
+    design carries over where a maximal one does not (iML1515's maximal designs of
+    phospholipids delete adk and ndk together, lethal in iJO1366; docs/benchmarks.md).
+    None when there is no such design or it does not couple here (repair then runs).
+    """
+    from . import bundled
+
+    if not isinstance(predictor, str) or predictor.lower() == bundled.transferable().name:
+        return None
+    try:
+        item = bundled.select(task.model, predictor)
+    except MissingInputError:
+        return None
+    if item.model_id.lower() == (task.model.id or "").lower():
+        return None
+    genes = bundled.reference_designs(item.model_id).get(task.target)
+    if not genes:
+        return None
+    start = time.perf_counter()
+    present = {g.id for g in task.model.genes}
+    mapped = [g for g in sorted(genes) if g in present and g not in task.protected]
+    report = task.check(mapped)
+    seconds = time.perf_counter() - start
+    if not report.coupled:
+        logger.info("%s's design of %s (%d of %d genes here) does not couple on %r (%s); "
+                    "repairing from the scores", item.model_id, task.target, len(mapped),
+                    len(genes), task.model.id, report.reason)
+        return None
+    logger.info("%s's design of %s couples on %r (%d of its %d genes here)", item.model_id,
+                task.target, task.model.id, len(mapped), len(genes))
+    return finish(task, report, f"{prefix}+reference[{item.model_id}]",
+                  probabilities=probabilities, timings={"verify": seconds})
 
 
 def _check_count(name: str, value, least: int) -> None:

@@ -117,12 +117,22 @@ def _trim_pass(task: DesignTask, deletions: set[str], growth_lb: float, producti
 
 
 def restore_order(rules, deletions) -> list[str]:
-    """*deletions* in the order trimming tries to restore them: fewest reactions their
-    restoration re-enables first (the likeliest unnecessary), ties by gene id."""
+    """*deletions* in the order trimming tries to restore them.
+
+    Genes whose restoration switches back on a costly reaction come first: one that
+    takes many deletions to switch off (isozymes; :meth:`RuleSet.knockout_cost
+    <cobra_gdel.gpr.RuleSet.knockout_cost>`), so that the trimmed design keeps the
+    mechanisms that need few knock-outs. Then the genes whose restoration re-enables
+    the fewest reactions (the likeliest unnecessary), ties by gene id.
+    """
     current = set(deletions)
     disabled = rules.disabled(current)
-    return [g for _n, g in sorted((len(rules.reenabled(current, disabled, g)), g)
-                                  for g in current)]
+
+    def key(gene: str) -> tuple:
+        back = rules.reenabled(current, disabled, gene)
+        return (-max((rules.knockout_cost(r) for r in back), default=0), len(back), gene)
+
+    return sorted(current, key=key)
 
 
 #: Genes restored together in the first round of :func:`shrink`.

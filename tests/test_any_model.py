@@ -16,7 +16,8 @@ import cobra_gdel
 from cobra_gdel import bundled
 from cobra_gdel.data import StrategyDataset, TargetKFold, cluster_groups
 from cobra_gdel.evaluation import cross_validate, leave_one_model_out, reaction_prior
-from cobra_gdel.exceptions import MissingInputError, NotFittedError, UnknownTargetError
+from cobra_gdel.exceptions import (CheckpointError, MissingInputError, NotFittedError,
+                                   UnknownTargetError)
 from cobra_gdel.network_features import network_for
 from cobra_gdel.predictors import NetworkPredictor, make_predictor
 
@@ -115,6 +116,51 @@ def test_unscorable_genes_get_network_scores(fresh_textbook, caplog):
     assert design.method.startswith("predict[deepgdel+network]+")
     network = NetworkPredictor().fit(model=model).predict_proba("succ_e")
     assert design.probabilities["newgene1"] == network["newgene1"]
+
+
+def test_related_model_gets_the_reference_design_of_the_same_target(caplog):
+    """A model the bundled predictor fits by gene overlap but was not trained on (here
+    textbook under another model id, as iJO1366 is for iML1515's predictor): the bundled
+    minimal design of the same target is checked first and returned when it couples."""
+    model = cobra.io.load_model("textbook")
+    model.id = "my_strain"
+    reference = bundled.reference_designs("e_coli_core")["succ_e"]
+    before = model_state(model)
+    with caplog.at_level("INFO", logger="cobra_gdel.predict"):
+        design = model.predict_deletions("succ_e", minimize=False)
+    assert design.method == "predict+reference[e_coli_core]"
+    assert design.deletions == reference and design.coupled
+    assert "e_coli_core's design of succ_e couples on 'my_strain'" in caplog.text
+    assert cobra_gdel.check_coupling(model, "succ_e", design.deletions).coupled
+    assert model_state(model) == before
+    minimal = model.predict_deletions("succ_e")
+    assert minimal.coupled and minimal.maximal.method == "predict+reference[e_coli_core]"
+    # its own training model keeps the predictor's path
+    assert "reference" not in cobra.io.load_model("textbook").predict_deletions(
+        "succ_e", minimize=False).method
+
+
+def test_reference_design_that_does_not_couple_falls_back_to_repair(monkeypatch, caplog):
+    model = cobra.io.load_model("textbook")
+    model.id = "my_strain"
+    monkeypatch.setattr(bundled, "reference_designs",
+                        lambda model_id: {"succ_e": frozenset({"b2779"})})  # eno: no growth
+    with caplog.at_level("INFO", logger="cobra_gdel.predict"):
+        design = model.predict_deletions("succ_e", minimize=False)
+    assert design.coupled and "reference" not in design.method
+    assert "does not couple on 'my_strain'" in caplog.text
+
+
+def test_reference_designs_table_is_read_and_checked(tmp_path):
+    (tmp_path / "m.designs.tsv").write_text("target\tdeletions\nsucc_e\tb1,b2\n")
+    assert bundled.reference_designs("m", tmp_path) == {"succ_e": frozenset({"b1", "b2"})}
+    assert bundled.reference_designs("absent", tmp_path) == {}
+    (tmp_path / "bad.designs.tsv").write_text("target\tdeletions\nsucc_e\n")
+    with pytest.raises(CheckpointError, match="line 2"):
+        bundled.reference_designs("bad", tmp_path)
+    for model_id in ("e_coli_core", "iMM904", "iML1515"):
+        designs = bundled.reference_designs(model_id)
+        assert designs and all(genes for genes in designs.values())
 
 
 def test_resolve_predictor_by_name_and_object(renamed):

@@ -3,12 +3,17 @@ a knock-out budget and ranked alternatives (no data files needed)."""
 
 from __future__ import annotations
 
+import itertools
+
 import cobra
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cobra_gdel
 from cobra_gdel import DesignSet
 from cobra_gdel.cutsets import smallest_designs
+from cobra_gdel.gpr import RuleSet, _fewest_hitting
 from cobra_gdel.problem import DesignTask
 from cobra_gdel.trim import best_first, restore_order, shrink
 
@@ -94,6 +99,44 @@ def test_shrink_and_best_first(textbook, succ):
     assert report.coupled
     for gene in report.deletions:
         assert not task.check(report.deletions - {gene}).coupled
+
+
+def test_knockout_cost_counts_the_fewest_deletions_that_switch_a_reaction_off():
+    model = cobra.Model("gpr")
+    rules = {"single": "a", "complex": "a and b", "isozymes": "a or b or c",
+             "mixed": "(a and b) or (a and c) or d", "shared": "(a and b) or (c and b)",
+             "none": ""}
+    for rid, rule in rules.items():
+        reaction = cobra.Reaction(rid)
+        model.add_reactions([reaction])
+        reaction.gene_reaction_rule = rule
+    ruleset = RuleSet(model)
+    costs = {rid: ruleset.knockout_cost(rid) for rid in rules}
+    # "mixed": d plus a (meets both a-terms); "shared": b meets both terms.
+    assert costs == {"single": 1, "complex": 1, "isozymes": 3, "mixed": 2, "shared": 1,
+                     "none": 0}
+
+
+@given(st.lists(st.frozensets(st.sampled_from("abcdef"), min_size=1, max_size=3),
+                min_size=1, max_size=6))
+@settings(max_examples=200, deadline=None)
+def test_fewest_hitting_set_matches_brute_force(terms):
+    """The knock-out cost is the size of the smallest gene set meeting every term."""
+    genes = sorted(set().union(*terms))
+    brute = min(k for k in range(len(genes) + 1)
+                for chosen in itertools.combinations(genes, k)
+                if all(not term.isdisjoint(chosen) for term in terms))
+    assert _fewest_hitting(tuple(terms)) == brute
+
+
+def test_restore_order_tries_costly_reactions_first(textbook):
+    """Restoring one isozyme of a reaction that takes several deletions to switch off
+    comes before restoring a gene that alone switches one off."""
+    rules = RuleSet(textbook)
+    # b3916 / b1723 (pfkA, pfkB: PFK, two isozymes), b2779 (eno: ENO, one gene)
+    assert rules.knockout_cost("PFK") == 2 and rules.knockout_cost("ENO") == 1
+    order = restore_order(rules, {"b2779", "b3916", "b1723"})
+    assert order[-1] == "b2779" and set(order[:2]) == {"b3916", "b1723"}
 
 
 def test_cut_sets_find_the_two_gene_designs(textbook):

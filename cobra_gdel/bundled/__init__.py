@@ -8,6 +8,12 @@ package version). ``scripts/train_bundled.py`` rebuilds them.
 A model is matched to a bundled predictor by its id and by gene-id overlap, so
 that e.g. iJO1366 (which shares most b-numbers with iML1515) uses iML1515's.
 
+``<model_id>.designs.tsv`` holds one minimal design per training target of that model
+(its published strategy trimmed on it; ``scripts/reference_designs.py`` rebuilds them):
+:func:`reference_designs`. :func:`cobra_gdel.predict_deletions` tries the design of the
+same target first on a model that the bundled predictor fits by gene overlap but was
+not trained on (iJO1366 with iML1515's predictor).
+
 ``network.json`` is the manifest of the *transferable* predictor
 (:class:`~cobra_gdel.predictors.NetworkPredictor`): no weights, only its parameters
 and the leave-one-model-out figures it was chosen by. :func:`load_transferable` binds
@@ -31,7 +37,7 @@ from ..exceptions import CheckpointError, MissingInputError
 logger = logging.getLogger(__name__)
 
 __all__ = ["BundledPredictor", "TransferablePredictor", "available", "select", "load",
-           "transferable", "load_transferable"]
+           "reference_designs", "transferable", "load_transferable"]
 
 HERE = Path(__file__).resolve().parent
 #: Minimal share of a model's genes a bundled predictor must know to be chosen.
@@ -117,6 +123,35 @@ def select(model, name: str = "auto") -> BundledPredictor:
         f"no bundled predictor fits model {model.id!r}: the best, {best.model_id}, knows "
         f"{100 * share:.0f} % of its genes (need {100 * MIN_OVERLAP:.0f} %). Train one with "
         "`cobra-gdel train` and pass predictor=<file or fitted predictor>.")
+
+
+@functools.lru_cache(maxsize=None)
+def reference_designs(model_id: str, folder: Path = HERE) -> dict[str, frozenset]:
+    """The bundled minimal design of each training target of *model_id* (target id ->
+    deleted gene ids; empty when the package holds none for that model).
+
+    Raises
+    ------
+    CheckpointError
+        When the table is unreadable or malformed.
+    """
+    path = Path(folder) / f"{model_id}.designs.tsv"
+    if not path.exists():
+        return {}
+    designs: dict[str, frozenset] = {}
+    try:
+        lines = path.read_text().splitlines()
+    except OSError as exc:
+        raise CheckpointError(f"bundled designs {path} are unreadable: {exc}") from exc
+    if not lines or lines[0].split("\t") != ["target", "deletions"]:
+        raise CheckpointError(f"bundled designs {path}: expected the header 'target<TAB>deletions'")
+    for number, line in enumerate(lines[1:], start=2):
+        fields = line.split("\t")
+        if len(fields) != 2 or not fields[0] or not fields[1]:
+            raise CheckpointError(f"bundled designs {path}, line {number}: expected a target "
+                                  "and its comma-separated deletions")
+        designs[fields[0]] = frozenset(fields[1].split(","))
+    return designs
 
 
 @dataclass(frozen=True)
