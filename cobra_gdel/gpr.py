@@ -83,8 +83,6 @@ _HITTING_NODES = 20000
 def _fewest_hitting(terms: tuple[frozenset, ...]) -> int:
     """Size of the smallest gene set that meets every term of *terms* (branch and bound
     on the genes of an unmet term; the greedy answer when the search is too large)."""
-    if not terms:
-        return 0
     left = list(terms)
     greedy = 0
     while left:  # greedy upper bound: the gene in most unmet terms

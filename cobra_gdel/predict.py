@@ -417,8 +417,7 @@ def _reference_design(task: DesignTask, predictor, prefix: str,
     if not genes:
         return None
     start = time.perf_counter()
-    present = {g.id for g in task.model.genes}
-    mapped = [g for g in sorted(genes) if g in present and g not in task.protected]
+    mapped = [g for g in sorted(genes) if g in task.checker.genes and g not in task.protected]
     report = task.check(mapped)
     seconds = time.perf_counter() - start
     if not report.coupled:

@@ -31,24 +31,26 @@ BUNDLED = ROOT / "cobra_gdel" / "bundled"
 logger = logging.getLogger("reference_designs")
 
 
-def _load(model_id: str):
-    """The training model and its published strategies (from the data folder)."""
-    from cobra_gdel.cli import load_model
+def _folder(model_id: str) -> Path:
+    """The model's data folder (model.json, strategies.csv)."""
     from cobra_gdel.data import data_dir
-    from cobra_gdel.data.readers import read_strategies
 
     folder = data_dir(model_id)
     if folder is None:
         raise SystemExit(f"no data folder for {model_id} (set COBRA_GDEL_DATA)")
-    return load_model(str(folder / "model.json")), read_strategies(folder / "strategies.csv")
+    return folder
 
 
 def _designs(model_id: str, targets: list[str]) -> list[tuple[str, str, str]]:
     """(target, comma-separated deletions or '', note) for *targets*."""
+    from cobra_gdel.cli import load_model
+    from cobra_gdel.data.readers import read_strategies
     from cobra_gdel.problem import DesignTask
     from cobra_gdel.trim import restore_order, shrink, trim_deletions
 
-    model, strategies = _load(model_id)
+    folder = _folder(model_id)
+    model = load_model(str(folder / "model.json"))
+    strategies = read_strategies(folder / "strategies.csv")
     rows = []
     for target in targets:
         row = strategies.loc[target]
@@ -70,10 +72,11 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    from cobra_gdel.data.readers import read_strategies
+
     for model_id in args.models:
         started = time.perf_counter()
-        _model, strategies = _load(model_id)
-        targets = [str(t) for t in strategies.index]
+        targets = [str(t) for t in read_strategies(_folder(model_id) / "strategies.csv").index]
         chunks = [targets[i::args.workers] for i in range(args.workers)]
         with ProcessPoolExecutor(args.workers) as pool:
             parts = list(pool.map(_designs, [model_id] * len(chunks), chunks))
