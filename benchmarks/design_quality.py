@@ -31,7 +31,7 @@ Targets: on the textbook model (cobra's ``textbook``, E. coli core), every metab
 the model can produce at ≥ ``production_lb`` while growing at ≥ ``growth_lb`` (one LP
 per metabolite). The production reaction is ``EX_<met>``, else ``DM_<met>``, else an
 irreversible sink consuming it, added inside ``with model:`` (cobra_gdel's rule,
-:func:`cobra_gdel.coupling.production_reaction`). With ``--model iML1515`` (or another
+:func:`cobra_gdel.targets.production_reaction`). With ``--model iML1515`` (or another
 data folder) the targets are the first ``--sample`` targets of its ``strategies.csv``
 in a seeded random order, and only ours runs unless ``--peer`` is given.
 

@@ -124,14 +124,16 @@ def _best_margin_step(task: DesignTask, current: set, options: list[str], n_safe
 
 
 def margin_search(task: DesignTask, deleted: list[str], pool: list[str],
-                  clock: Clock) -> CouplingReport | None:
+                  clock: Clock, max_plateau: int = MARGIN_PLATEAU) -> CouplingReport | None:
     """Delete genes (best first) that lower μ0, the growth possible without production,
     while μP, the growth with production, stays ≥ ``growth_lb``; until μ0 < μP.
 
     Each step scores at most ``MARGIN_OPTIONS`` genes of *pool* (in its order) whose
     deletion switches off a reaction that carries flux in the μ0 solution: those
     that leave the μP solution intact first (μP then stays), the others after them.
-    The gene with the smallest μ0/μP is taken. Returns the coupled report, or None.
+    The gene with the smallest μ0/μP is taken; the search gives up after more than
+    *max_plateau* steps that leave μ0/μP where it was. Returns the coupled report, or
+    None.
     """
     current = set(deleted)
     plateau = 0
@@ -152,7 +154,7 @@ def margin_search(task: DesignTask, deleted: list[str], pool: list[str],
             return None
         if best[0] >= gap - 1e-9:  # a plateau move: μ0/μP unchanged, its flux rerouted
             plateau += 1
-            if plateau > MARGIN_PLATEAU:
+            if plateau > max_plateau:
                 logger.debug("margin search %s: plateau at μ0/μP = %.4g", task.target, gap)
                 return None
         _gap, gene, mu_p, flux_p, mu_0, flux_0 = best

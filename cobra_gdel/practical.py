@@ -18,7 +18,11 @@ model) is the start. :func:`minimal_candidates` finds several *minimal* designs
    same holds for its run from the ``milp`` route's design, about 0.2 s);
 3. ``margin`` — the μ0/μP margin search from the wild type (deleting, one at a time,
    the gene that brings coupling closest), then trimmed: often the smallest design,
-   and one the maximal design need not contain;
+   and one the maximal design need not contain (on a model of more than
+   ``SMALL_MODEL_GENES`` genes it gives up after ``LARGE_MODEL_PLATEAU`` + 1 steps that
+   leave μ0/μP where it was: there every step scores dozens of genome-scale LPs, and
+   on the 30 iML1515 targets of docs/benchmarks.md the route never found a design:
+   μ0/μP stayed within 0.1 % of 1 while it took 1.6–7 s per target);
 4. ``milp`` — on models of at most ``SMALL_MODEL_GENES`` genes, a gDel_minRN design of
    its own (the MILP, limited by work), trimmed both ways: another maximal start;
 5. ``cutset`` — on such models, the fewest-deletion designs that block every state
@@ -58,6 +62,9 @@ BEST_FIRST_MAX = 80
 #: Share of the maximal design's minimal production the ``strong`` route keeps while it
 #: restores blocks of genes.
 STRONG_SHARE = 0.5
+#: Steps without progress the ``margin`` route allows on a model of more than
+#: ``SMALL_MODEL_GENES`` genes (``heuristics.MARGIN_PLATEAU`` on smaller ones).
+LARGE_MODEL_PLATEAU = 1
 #: Extra trimming orders tried per design asked for beyond the first.
 ORDERS_PER_ALTERNATIVE = 2
 
@@ -84,7 +91,10 @@ def _margin_route(task: DesignTask) -> CouplingReport | None:
     rules = task.checker.rules
     pool = [g for g in rules.in_rules() if g not in task.protected]
     pool = growing(task, sorted(pool, key=lambda g: (len(rules.disabled((g,))), g)))
-    found = margin_search(task, [], pool, task.clock)
+    if len(task.checker.genes) > SMALL_MODEL_GENES:
+        found = margin_search(task, [], pool, task.clock, max_plateau=LARGE_MODEL_PLATEAU)
+    else:
+        found = margin_search(task, [], pool, task.clock)
     return None if found is None else _trimmed(task, found.deletions)
 
 

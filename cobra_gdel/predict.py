@@ -53,27 +53,34 @@ def resolve_predictor(model, predictor="auto", device: str | None = None, *,
         With ``"auto"``, raise :class:`MissingInputError` when no bundled predictor
         fits instead of using the transferable one (with a warning).
     """
+    return _resolve(model, predictor, device, strict)[0]
+
+
+def _resolve(model, predictor, device: str | None, strict: bool):
+    """:func:`resolve_predictor`, and the bundled predictor's entry when one was loaded
+    by name (``"auto"`` or a bundled model id; else None)."""
     from . import bundled
 
     if hasattr(predictor, "predict_proba"):
         if getattr(predictor, "reads_model", False):
-            return copy.copy(predictor).fit(model=model)
-        return predictor
+            return copy.copy(predictor).fit(model=model), None
+        return predictor, None
     if isinstance(predictor, (str, os.PathLike)):
         path = Path(predictor)
         if path.suffix and path.exists():
-            return bundled.load(path, device)
+            return bundled.load(path, device), None
         if isinstance(predictor, str) and not path.suffix:
             if predictor.lower() == bundled.transferable().name:
-                return bundled.load_transferable(model)
+                return bundled.load_transferable(model), None
             try:
-                return bundled.load(bundled.select(model, predictor), device)
+                item = bundled.select(model, predictor)
             except MissingInputError as exc:
                 if strict or predictor != "auto":
                     raise
                 logger.warning("%s Scoring every gene with the transferable network predictor "
                                "instead (it reads only the model; strict=True raises).", exc)
-                return bundled.load_transferable(model)
+                return bundled.load_transferable(model), None
+            return bundled.load(item, device), item
         raise FileNotFoundError(f"predictor file {predictor!s} does not exist")
     raise TypeError(f"predictor must be 'auto', a bundled model id, a file or a fitted "
                     f"predictor, not {type(predictor).__name__}")
@@ -372,11 +379,11 @@ def predict_deletions(model, target, *, smiles: str | None = None,
                              protected=protected, solver=solver, time_limit=time_limit)
     task.require_production_route()
     start = time.perf_counter()
-    fitted = resolve_predictor(model, predictor, device, strict=strict)
+    fitted, item = _resolve(model, predictor, device, strict)
     scores = _score(task, fitted, smiles, _sequences(sequences), strict)
     predict_seconds = time.perf_counter() - start
     prefix = "predict" if scores.source is None else f"predict[{scores.source}]"
-    design = _reference_design(task, predictor, prefix, scores.probabilities)
+    design = _reference_design(task, item, prefix, scores.probabilities)
     if design is None:
         # Scores from the transferable predictor may point at a mechanism this model
         # lacks: the MILP over every gene then gets a share of its own (open_last).
@@ -392,26 +399,21 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     return DesignSet((design,) if design.coupled else ()) if n_designs else design
 
 
-def _reference_design(task: DesignTask, predictor, prefix: str,
+def _reference_design(task: DesignTask, item, prefix: str,
                       probabilities: pd.Series) -> DeletionDesign | None:
     """The bundled minimal design of the same target, when it couples on *task*'s model.
 
-    Only for a model that the bundled predictor (``"auto"`` or a bundled model id) fits
-    by gene overlap but was not trained on, e.g. iJO1366 with iML1515's: its genes that
-    the model has (and that are not protected) are checked as they are. A minimal
-    design carries over where a maximal one does not (iML1515's maximal designs of
-    phospholipids delete adk and ndk together, lethal in iJO1366; docs/benchmarks.md).
-    None when there is no such design or it does not couple here (repair then runs).
+    Only for a model that the bundled predictor *item* (loaded by name: ``"auto"`` or a
+    bundled model id) fits by gene overlap but was not trained on, e.g. iJO1366 with
+    iML1515's: its genes that the model has (and that are not protected) are checked as
+    they are. A minimal design carries over where a maximal one does not (iML1515's
+    maximal designs of phospholipids delete adk and ndk together, lethal in iJO1366;
+    docs/benchmarks.md). None when there is no such design or it does not couple here
+    (repair then runs).
     """
     from . import bundled
 
-    if not isinstance(predictor, str) or predictor.lower() == bundled.transferable().name:
-        return None
-    try:
-        item = bundled.select(task.model, predictor)
-    except MissingInputError:
-        return None
-    if item.model_id.lower() == (task.model.id or "").lower():
+    if item is None or item.model_id.lower() == (task.model.id or "").lower():
         return None
     genes = bundled.reference_designs(item.model_id).get(task.target)
     if not genes:

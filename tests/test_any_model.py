@@ -126,11 +126,13 @@ def test_related_model_gets_the_reference_design_of_the_same_target(caplog):
     model.id = "my_strain"
     reference = bundled.reference_designs("e_coli_core")["succ_e"]
     before = model_state(model)
-    with caplog.at_level("INFO", logger="cobra_gdel.predict"):
+    with caplog.at_level("INFO", logger="cobra_gdel"):
         design = model.predict_deletions("succ_e", minimize=False)
     assert design.method == "predict+reference[e_coli_core]"
     assert design.deletions == reference and design.coupled
     assert "e_coli_core's design of succ_e couples on 'my_strain'" in caplog.text
+    # the bundled predictor is chosen once per call
+    assert caplog.text.count("using the bundled e_coli_core predictor") == 1
     assert cobra_gdel.check_coupling(model, "succ_e", design.deletions).coupled
     assert model_state(model) == before
     minimal = model.predict_deletions("succ_e")

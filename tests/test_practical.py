@@ -241,3 +241,24 @@ def test_cli_budget_and_alternatives(capsys):
 def test_any_model_copy_gives_the_same_minimal_design(succ):
     model = cobra.io.load_model("textbook")
     assert model.predict_deletions("succ_e") == succ
+
+
+def test_margin_route_gives_up_sooner_on_large_models(textbook, monkeypatch):
+    """Above ``SMALL_MODEL_GENES`` genes the margin route allows ``LARGE_MODEL_PLATEAU``
+    steps without progress, the search's default below it."""
+    from cobra_gdel import practical
+    from cobra_gdel.heuristics import MARGIN_PLATEAU
+
+    seen = []
+
+    def spy(task, deleted, pool, clock, max_plateau=MARGIN_PLATEAU):
+        seen.append(max_plateau)
+        return None
+
+    monkeypatch.setattr(practical, "margin_search", spy)
+    task = DesignTask.create(textbook, "succ_e")
+    assert practical._margin_route(task) is None
+    monkeypatch.setattr(practical, "SMALL_MODEL_GENES", len(task.checker.genes) - 1)
+    assert practical._margin_route(task) is None
+    assert seen == [MARGIN_PLATEAU, practical.LARGE_MODEL_PLATEAU]
+    assert practical.LARGE_MODEL_PLATEAU < MARGIN_PLATEAU
