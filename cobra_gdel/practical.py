@@ -44,7 +44,7 @@ import numpy as np
 
 from .analysis import growing
 from .cutsets import SMALL_MODEL_GENES, smallest_designs
-from .heuristics import margin_search
+from .heuristics import MARGIN_PLATEAU, margin_search
 from .problem import DesignTask
 from .report import CouplingReport
 from .search import search
@@ -86,15 +86,19 @@ def _trimmed(task: DesignTask, deletions) -> CouplingReport:
     return trim_deletions(task, deletions).report
 
 
-def _margin_route(task: DesignTask) -> CouplingReport | None:
-    """The margin search from the wild type over every deletable gene, trimmed."""
+def _margin_pool(task: DesignTask) -> list[str]:
+    """The genes the ``margin`` route may delete: in a rule, not protected, not
+    growth-essential; fewest disabled reactions first, ties by gene id."""
     rules = task.checker.rules
     pool = [g for g in rules.in_rules() if g not in task.protected]
-    pool = growing(task, sorted(pool, key=lambda g: (len(rules.disabled((g,))), g)))
-    if len(task.checker.genes) > SMALL_MODEL_GENES:
-        found = margin_search(task, [], pool, task.clock, max_plateau=LARGE_MODEL_PLATEAU)
-    else:
-        found = margin_search(task, [], pool, task.clock)
+    return growing(task, sorted(pool, key=lambda g: (len(rules.disabled((g,))), g)))
+
+
+def _margin_route(task: DesignTask) -> CouplingReport | None:
+    """The margin search from the wild type over every deletable gene, trimmed."""
+    large = len(task.checker.genes) > SMALL_MODEL_GENES
+    found = margin_search(task, [], _margin_pool(task), task.clock,
+                          max_plateau=LARGE_MODEL_PLATEAU if large else MARGIN_PLATEAU)
     return None if found is None else _trimmed(task, found.deletions)
 
 

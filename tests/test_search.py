@@ -197,13 +197,11 @@ def test_margin_search_from_wild_type(textbook):
 def test_margin_search_plateau_limit(textbook):
     """textbook oaa_c: the margin search couples after three steps that leave μ0/μP
     where it was (measured); allowing two such steps, it gives up."""
-    from cobra_gdel.analysis import growing
     from cobra_gdel.heuristics import MARGIN_PLATEAU, margin_search
+    from cobra_gdel.practical import _margin_pool
 
     task = DesignTask.create(textbook, "oaa_c", growth_lb=0.1)
-    rules = task.checker.rules
-    pool = [g for g in rules.in_rules() if g not in task.protected]
-    pool = growing(task, sorted(pool, key=lambda g: (len(rules.disabled((g,))), g)))
+    pool = _margin_pool(task)  # the minimal-design search's margin route
     assert MARGIN_PLATEAU >= 3
     found = margin_search(task, [], pool, Clock(30))
     assert found is not None and found.coupled
