@@ -11,11 +11,14 @@ model) is the start. :func:`minimal_candidates` finds several *minimal* designs
 2. ``strong`` — :func:`~cobra_gdel.trim.best_first` (restore whichever gene keeps the
    minimal production highest) from the maximal design, or, for a large one on a
    small model, after block restores that keep at least half of its minimal
-   production: strong coupling (on genome-scale models only for maximal designs of
-   at most ``BEST_FIRST_MAX`` genes: it costs seconds there and rarely won; where the
-   cut sets below run, only for alternatives: on the 52 producible e_coli_core
-   targets its design was never the one chosen, and it cost about 0.27 s each; the
-   same holds for its run from the ``milp`` route's design, about 0.2 s);
+   production: strong coupling. It runs for alternatives (``n_designs`` > 1), and for
+   the one design only on small models where the cut sets below can not run (extra
+   constraints). Where they run, on the 52 producible e_coli_core targets its design
+   was never the one chosen, and it cost about 0.27 s each (0.2 s from the ``milp``
+   route's design). On iJO1366, from the reference designs, it was never chosen on 20
+   targets and cost 3.4–4.5 s per call (docs/benchmarks.md); on genome-scale models
+   it also needs a start of at most ``BEST_FIRST_MAX`` genes (its cost grows with the
+   square);
 3. ``margin`` — the μ0/μP margin search from the wild type (deleting, one at a time,
    the gene that brings coupling closest), then trimmed: often the smallest design,
    and one the maximal design need not contain (on a model of more than
@@ -128,8 +131,9 @@ def minimal_candidates(task: DesignTask, maximal: CouplingReport, n_designs: int
 
     order = restore_order(rules, maximal.deletions)
     small = len(task.checker.genes) <= SMALL_MODEL_GENES
-    # best-first trimming: only for alternatives where cut sets run (module docstring)
-    strong = n_designs > 1 or not (small and task.checker.data.plain)
+    # best-first trimming: for alternatives, and as the one strong route on small models
+    # where cut sets can not run (module docstring)
+    strong = n_designs > 1 or (small and not task.checker.data.plain)
     add(_trimmed(task, shrink(task, maximal.deletions, order)), "trim")
     if strong and (small or len(maximal.deletions) <= BEST_FIRST_MAX):
         add(_strong(task, maximal, order), "strong")

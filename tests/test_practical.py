@@ -262,3 +262,56 @@ def test_margin_route_gives_up_sooner_on_large_models(textbook, monkeypatch):
     assert practical._margin_route(task) is None
     assert seen == [MARGIN_PLATEAU, practical.LARGE_MODEL_PLATEAU]
     assert practical.LARGE_MODEL_PLATEAU < MARGIN_PLATEAU
+
+
+def test_check_reuses_the_verdict_of_the_same_disabled_reactions(textbook, monkeypatch):
+    """sdhA..D (b0721-b0724) form one complex: deleting any one of them disables SUCDi
+    alone, so the task solves the first check and answers the others from it, with
+    their own genes; other bounds are a different case."""
+    task = DesignTask.create(textbook, "succ_e")
+    solved = []
+    real = task.checker.check
+
+    def counting(*args, **kwargs):
+        solved.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(task.checker, "check", counting)
+    first = task.check(["b0721"])
+    again = [task.check([gene]) for gene in ("b0722", "b0723", "b0724")]
+    assert len(solved) == 1
+    for gene, report in zip(("b0722", "b0723", "b0724"), again):
+        assert report.deletions == frozenset({gene})
+        assert report.disabled_reactions == first.disabled_reactions == {"SUCDi"}
+        assert (report.coupled, report.growth_rate, report.min_production) == (
+            first.coupled, first.growth_rate, first.min_production)
+        assert report.to_frame().index.tolist() == [gene]
+    task.check(["b0722"], growth_lb=0.2)
+    assert len(solved) == 2
+    fresh = DesignTask.create(textbook, "succ_e").check(["b0724"])
+    assert (fresh.growth_rate, fresh.min_production) == pytest.approx(
+        (first.growth_rate, first.min_production))
+
+
+def test_best_first_runs_on_large_models_only_for_alternatives(textbook, succ, monkeypatch):
+    """Above ``SMALL_MODEL_GENES`` genes the ``strong`` route (best-first trimming) runs
+    only when several designs are asked for."""
+    from cobra_gdel import practical
+
+    calls = []
+    real = practical._strong
+
+    def spy(task, maximal, order):
+        calls.append(len(maximal.deletions))
+        return real(task, maximal, order)
+
+    monkeypatch.setattr(practical, "_strong", spy)
+    monkeypatch.setattr(practical, "margin_search", lambda *args, **kwargs: None)
+    task = DesignTask.create(textbook, "succ_e")
+    monkeypatch.setattr(practical, "SMALL_MODEL_GENES", len(task.checker.genes) - 1)
+    maximal = task.check(succ.deletions)
+    assert maximal.coupled
+    practical.minimal_candidates(task, maximal, 1)
+    assert calls == []
+    practical.minimal_candidates(task, maximal, 2)
+    assert calls == [len(succ.deletions)]
