@@ -320,13 +320,20 @@ class CouplingChecker:
         verdict is only ever given on optimal solves. *deadline*
         (``time.perf_counter()`` seconds) limits every solve of the check.
         """
+        deleted = self.validate_genes(deletions)
+        return self._check(target, deleted, self.rules.disabled(deleted), growth_lb,
+                           production_lb, deadline)
+
+    def _check(self, target, deleted: frozenset[str], disabled: frozenset[str],
+               growth_lb: float, production_lb: float,
+               deadline: float | None = None) -> CouplingReport:
+        """:meth:`check` of validated *deleted* genes whose *disabled* reactions are
+        known (a design task computes them once for its verdict cache)."""
         growth_lb = check_bound("growth_lb", growth_lb)
         production_lb = check_bound("production_lb", production_lb)
         rid, _scale = self.production(target)
         terms = self.production_terms(target)
         name = target.id if isinstance(target, Metabolite) else target
-        deleted = self.validate_genes(deletions)
-        disabled = self.rules.disabled(deleted)
         self.apply(disabled)
         growth, low, high = self._evaluate(terms, deadline)
         reason = _verdict(growth, low, high, growth_lb, production_lb)

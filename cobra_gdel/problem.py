@@ -183,11 +183,12 @@ class DesignTask:
         growth_lb = self.growth_lb if growth_lb is None else growth_lb
         production_lb = self.production_lb if production_lb is None else production_lb
         deleted = self.checker.validate_genes(deletions)
-        key = (self.checker.rules.disabled(deleted), growth_lb, production_lb)
+        disabled = self.checker.rules.disabled(deleted)
+        key = (disabled, growth_lb, production_lb)
         known = self.verdicts.get(key)
         if known is not None:
             return known if known.deletions == deleted else replace(known, deletions=deleted)
-        report = self.checker.check(self.target, deleted, growth_lb, production_lb)
+        report = self.checker._check(self.target, deleted, disabled, growth_lb, production_lb)
         self.verdicts[key] = report
         return report
 

@@ -270,13 +270,13 @@ def test_check_reuses_the_verdict_of_the_same_disabled_reactions(textbook, monke
     their own genes; other bounds are a different case."""
     task = DesignTask.create(textbook, "succ_e")
     solved = []
-    real = task.checker.check
+    real = task.checker._check
 
     def counting(*args, **kwargs):
         solved.append(args[1])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(task.checker, "check", counting)
+    monkeypatch.setattr(task.checker, "_check", counting)
     first = task.check(["b0721"])
     again = [task.check([gene]) for gene in ("b0722", "b0723", "b0724")]
     assert len(solved) == 1
