@@ -325,24 +325,17 @@ class CouplingChecker:
                            production_lb, deadline)
 
     def _check(self, target, deleted: frozenset[str], disabled: frozenset[str],
-               growth_lb: float, production_lb: float,
-               deadline: float | None = None) -> CouplingReport:
-        """:meth:`check` of validated *deleted* genes whose *disabled* reactions are
-        known (a design task computes them once for its verdict cache)."""
+               growth_lb: float, production_lb: float, deadline=None) -> CouplingReport:
+        """:meth:`check` of validated genes whose *disabled* reactions are known."""
         growth_lb = check_bound("growth_lb", growth_lb)
         production_lb = check_bound("production_lb", production_lb)
-        rid, _scale = self.production(target)
-        terms = self.production_terms(target)
-        name = target.id if isinstance(target, Metabolite) else target
+        rid, name = self.production(target)[0], getattr(target, "id", target)
         self.apply(disabled)
-        growth, low, high = self._evaluate(terms, deadline)
+        growth, low, high = self._evaluate(self.production_terms(target), deadline)
         reason = _verdict(growth, low, high, growth_lb, production_lb)
-        rules = self.rules.gene_reactions
-        if math.isnan(growth):
-            return CouplingReport(name, rid, deleted, False, 0.0, low, high, disabled, growth_lb,
-                                  production_lb, reason, rules)
-        return CouplingReport(name, rid, deleted, not reason, float(growth), float(low),
-                              float(high), disabled, growth_lb, production_lb, reason, rules)
+        growth = 0.0 if math.isnan(growth) else float(growth)  # NaN: no feasible flux at all
+        return CouplingReport(name, rid, deleted, not reason, growth, float(low), float(high),
+                              disabled, growth_lb, production_lb, reason, self.rules.gene_reactions)
 
     def _evaluate(self, terms, deadline: float | None) -> tuple[float, float, float]:
         """(max growth, min and max production at that growth); all NaN when no flux
