@@ -90,7 +90,8 @@ def _mapping(value, reader, what: str) -> dict:
 
 
 def canonical_deletions(rules: RuleSet, deletions: Iterable[str],
-                        protected: Iterable[str] = ()) -> frozenset[str]:
+                        protected: Iterable[str] = (),
+                        order: Iterable[str] | None = None) -> frozenset[str]:
     """The canonical gene set that switches off exactly the reactions *deletions* does.
 
     Which subunit of a complex (or which genes of a reaction's alternatives) a MILP
@@ -99,8 +100,9 @@ def canonical_deletions(rules: RuleSet, deletions: Iterable[str],
     of them by a fixed rule: every gene that switches off nothing more is added, then
     genes are dropped, smallest id first, while the reactions switched off stay the
     same. The result is minimal (every gene is needed for the same reactions), prefers
-    the larger gene id among equivalent ones, and depends only on the reactions
-    switched off; *protected* genes are never added.
+    the larger gene id among equivalent ones (or, with *order*, the gene that comes
+    later there), and depends only on the reactions switched off; *protected* genes
+    are never added.
 
     Parameters
     ----------
@@ -110,6 +112,10 @@ def canonical_deletions(rules: RuleSet, deletions: Iterable[str],
         A deletion set (e.g. a MILP design).
     protected : iterable of str
         Genes never added.
+    order : iterable of str, optional
+        Genes in the order of preference, the most preferred last (e.g. the model's
+        genes: the "latest gene" convention of :func:`cobra_gdel.network_features.decode_kept`);
+        default: by gene id. Genes not in it come first (least preferred), by id.
 
     Returns
     -------
@@ -118,12 +124,17 @@ def canonical_deletions(rules: RuleSet, deletions: Iterable[str],
     deleted = set(deletions)
     off = rules.disabled(deleted)
     keep = set(protected)
+    rank = {} if order is None else {g: i for i, g in enumerate(order)}
+
+    def preference(gene: str) -> tuple:
+        return (rank.get(gene, -1), gene) if rank else (gene,)
+
     candidates = sorted({g for rid in off for g in rules.rule_genes(rid)} - keep - deleted,
-                        reverse=True)
+                        key=preference, reverse=True)
     for gene in candidates:
         if not rules.newly_disabled(deleted, off, gene):
             deleted.add(gene)
-    for gene in sorted(deleted):
+    for gene in sorted(deleted, key=preference):
         if not rules.reenabled(deleted, off, gene):
             deleted.discard(gene)
     return frozenset(deleted)

@@ -108,6 +108,9 @@ class MinimalNetwork:
         self._build_lp(model)
         self._lock = threading.Lock()
         self._scores: dict[tuple, np.ndarray] = {}
+        #: Target → its gDel_minRN design as 0/1 per gene, or None (filled by
+        #: :class:`~cobra_gdel.predictors.NetworkPredictor` on small models).
+        self.designs: dict[str, np.ndarray | None] = {}
 
     # ------------------------------------------------------------------ the LP
     def _build_lp(self, model) -> None:

@@ -64,7 +64,11 @@ def test_renamed_textbook_designs_succ_e_without_data(renamed, caplog):
 def test_renamed_textbook_target_that_needs_a_gene_every_network_uses(renamed):
     """etoh_e on the renamed model: its design must delete a gene that every production
     network needs (scored 0, so outside every threshold's candidates); the open attempt
-    after the network's, every gene undecided, finds it."""
+    after the network's, every gene undecided, finds it. Led by the model's own gDel_minRN
+    design (``milp_genes``), the network's scores couple at once."""
+    led = renamed.predict_deletions("etoh_e", minimize=False,
+                                    predictor=NetworkPredictor(milp_genes=300))
+    assert led.coupled and led.method == "predict[network]+repair:threshold"
     design = renamed.predict_deletions("etoh_e", minimize=False)
     assert design.coupled, design.reason
     assert design.method.startswith("predict[network]+open+repair:")
@@ -187,7 +191,8 @@ def test_transferable_manifest_ships_without_weights():
 # -- the network predictor ---------------------------------------------------------------
 def test_network_predictor_is_deterministic_and_cheap(textbook):
     predictor = make_predictor("network").fit(model=textbook)
-    assert predictor.get_params() == {"levels": ("abs", 0.1, 0.5), "reweights": (0, 1)}
+    assert predictor.get_params() == {"levels": ("abs", 0.1, 0.5), "reweights": (0, 1),
+                                      "milp_genes": 0}
     start = time.perf_counter()
     first = predictor.predict_proba("succ_e")
     seconds = time.perf_counter() - start
@@ -217,6 +222,32 @@ def test_network_predictor_interface(textbook):
         predictor.predict_proba("nothing_c")
     primary = NetworkPredictor(levels=("abs",), reweights=(1,)).fit(model=textbook)
     assert set(np.unique(primary.predict_proba("succ_e"))) <= {0.0, 1.0}
+    with pytest.raises(ValueError, match="milp_genes"):
+        NetworkPredictor(milp_genes=-1).fit(model=textbook)
+
+
+def test_network_predictor_can_be_led_by_the_models_own_minrn_design(textbook):
+    """With ``milp_genes``, on a model of at most that many genes the gDel_minRN design (canonical,
+    latest gene of equivalent ones) decides every gene at 0.5; the LP networks rank the
+    genes within (weight 0.25). The design is coupled, found again from a copy of the
+    model, and remembered with the model's network."""
+    from cobra_gdel.dataset_builder import canonical_deletions
+
+    led = NetworkPredictor(milp_genes=300).fit(model=textbook).predict_proba("succ_e")
+    lps = NetworkPredictor().fit(model=textbook).predict_proba("succ_e")
+    deleted = set(led.index[led >= 0.5])
+    design = cobra_gdel.search_deletions(textbook, "succ_e")
+    rules = cobra_gdel.coupling.get_checker(textbook).rules
+    order = [g.id for g in textbook.genes]
+    assert deleted == canonical_deletions(rules, design.deletions, {"s0001"}, order=order)
+    assert cobra_gdel.check_coupling(textbook, "succ_e", deleted).coupled
+    np.testing.assert_allclose(led, 0.75 * led.ge(0.5) + 0.25 * lps)
+    assert "succ_e" in network_for(textbook).designs
+    again = NetworkPredictor(milp_genes=300).fit(model=textbook.copy()).predict_proba("succ_e")
+    pd.testing.assert_series_equal(again, led)
+    # a model above the size limit is scored from the LPs alone
+    small_limit = NetworkPredictor(milp_genes=len(textbook.genes) - 1).fit(model=textbook)
+    pd.testing.assert_series_equal(small_limit.predict_proba("succ_e"), lps)
 
 
 def test_network_cache_follows_model_changes(fresh_textbook):
@@ -278,13 +309,18 @@ def test_cross_validate_and_lomo_with_the_network_predictor():
     renamed = _renamed(model)
     mapping = dict(zip((g.id for g in model.genes), (g.id for g in renamed.genes)))
     other = StrategyDataset(dataset.labels.rename(columns=mapping), dataset.smiles, {}, "copy")
-    lomo = leave_one_model_out([dataset, other], [model, renamed])
+    lomo = leave_one_model_out([dataset, other], [model, renamed], params={"milp_genes": 300})
     assert set(lomo["predictor"]) == {"network", "reaction prior", "constant"}
     assert lomo.groupby("held_out").size().to_dict() == {"copy": 3, "e_coli_core": 3}
     # the reaction prior of an identical model is its own deletion share per reaction
     prior = reaction_prior(renamed, [(dataset, model)])
     assert prior.between(0, 1).all() and set(prior.index) == set(mapping.values())
     net = lomo.set_index(["held_out", "predictor"])["accuracy"]
+    assert net[("e_coli_core", "network")] > net[("e_coli_core", "constant")]
+    # the LP networks do not depend on gene ids (the gDel_minRN design that can lead them
+    # may: s0001 is spontaneous by its id, and ids break the MILP's ties)
+    lps = leave_one_model_out([dataset, other], [model, renamed])
+    net = lps.set_index(["held_out", "predictor"])["accuracy"]
     assert net[("e_coli_core", "network")] == pytest.approx(net[("copy", "network")])
 
 

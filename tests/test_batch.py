@@ -270,6 +270,12 @@ def test_canonical_deletions_keep_the_reactions_and_prefer_the_larger_gene_id(te
     assert rules.disabled(canonical) == rules.disabled(found)
     assert canonical_deletions(rules, canonical) == canonical
     assert canonical_deletions(rules, set()) == frozenset()
+    # with an order, the gene that comes later there is preferred
+    order = [g.id for g in textbook.genes]
+    sdh = ["b0721", "b0722", "b0723", "b0724"]
+    latest = max(sdh, key=order.index)
+    assert canonical_deletions(rules, {"b0724"}, order=order) == {latest}
+    assert canonical_deletions(rules, {"b0721"}, order=list(reversed(sdh))) == {"b0721"}
 
 
 def test_verified_labels_leave_out_rows_that_fail_the_recheck(textbook):
