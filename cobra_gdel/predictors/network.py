@@ -180,7 +180,7 @@ class NetworkPredictor(BasePredictor):
         canonical, latest-gene form), 0 for the others; None on a model of more than
         ``milp_genes`` genes or when there is no design to read. Remembered per target
         with the model's network (rebuilt when the model changes)."""
-        model = None if getattr(self, "_model", None) is None else self._model()
+        model = self._model() if self._model is not None else None
         if model is None:
             return None
         designs = self.network_.designs
@@ -237,4 +237,6 @@ def _minrn_design(model, network, target: str) -> np.ndarray | None:
                                   network.spontaneous, order=network.genes)
     logger.info("%s: gDel_minRN design of %d genes (%s) leads the network scores", target,
                 len(deleted), "coupled" if design.coupled else "not coupled")
-    return np.array([1.0 if g in deleted else 0.0 for g in network.genes])
+    design = np.zeros(len(network.genes))
+    design[[network.gene_index[g] for g in deleted]] = 1.0
+    return design
