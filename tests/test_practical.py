@@ -69,6 +69,11 @@ def test_knockout_budget_is_never_exceeded(textbook):
 def test_alternatives_are_distinct_minimal_and_ranked(textbook):
     designs = textbook.predict_deletions("succ_e", n_designs=3)
     assert isinstance(designs, DesignSet) and 1 <= len(designs) <= 3
+    # alternatives search the cut sets at 50 % of the wild type's growth too: three
+    # 3-gene designs at 6.43, one for each enzyme of the oxidative pentose phosphate
+    # pathway (zwf b1852, pgl b0767, gnd b2029)
+    assert [len(d.deletions) for d in designs] == [3, 3, 3]
+    assert all(d.min_production > 6.4 for d in designs)
     assert len({d.deletions for d in designs}) == len(designs)
     for design in designs:
         _assert_minimal(textbook, design)
@@ -197,7 +202,8 @@ def test_levels_solved_at_once_give_the_designs_of_one_after_another(textbook, m
         monkeypatch.setattr(cutsets, "THREADS", threads)
         solvers.clear()
         task = DesignTask.create(textbook, "succ_e", growth_lb=0.1)
-        runs[threads] = [r.deletions for r in smallest_designs(task, 2, first=first)]
+        runs[threads] = [r.deletions for r in smallest_designs(
+            task, 2, cutsets.ALTERNATIVE_SHARES, first=first)]
         assert (len(solvers) == 1) == (threads == 1)
     assert runs[1] and runs[1] == runs[3]
     assert len(runs[1]) == (2 if first else 6)
