@@ -42,8 +42,9 @@ __all__ = ["ALTERNATIVE_SHARES", "GROWTH_SHARES", "RESCUE_NODES", "RESCUE_SHARES
 #: Growth levels, as shares of the wild type's maximal growth, at which strong coupling
 #: is asked for (``growth_lb`` itself when it is higher). Two levels, solved at once on
 #: two cores; without the third (50 %) that it had before, 5 of 87 e_coli_core designs
-#: were weaker, 5 smaller and 1 larger, and the median call on the renamed model took
-#: about half as long (docs/benchmarks.md, renamed e_coli_core notes).
+#: were weaker, 5 smaller and 1 larger, and (with the ``milp`` route of
+#: :mod:`cobra_gdel.practical` now run only for alternatives) the median call on the
+#: renamed model took about half as long (docs/benchmarks.md, renamed e_coli_core notes).
 GROWTH_SHARES = (0.2, 0.05)
 #: The levels when alternatives are asked for: the 50 % level's designs are often the
 #: strongest (textbook succ_e: three 3-gene designs at 6.43, one for each enzyme of the
@@ -190,18 +191,20 @@ def growth_levels(task: DesignTask, shares: tuple[float, ...] = GROWTH_SHARES
 
 
 def smallest_designs(task: DesignTask, n_designs: int = 1,
-                     shares: tuple[float, ...] = GROWTH_SHARES, *,
+                     shares: tuple[float, ...] | None = None, *,
                      node_budget: int | None = None,
                      first: bool = False) -> list[CouplingReport]:
     """Fewest-deletion designs, up to *n_designs* per growth level (see
     :func:`growth_levels`), each verified weakly coupled; [] for a model with extra
     constraints (see the module docstring).
 
-    Each level is one MILP of ``NODES`` branch-and-bound nodes, or of an equal share of
-    *node_budget* (at least ``NODES``) when given; the levels are solved at once in up
-    to ``THREADS`` threads (same designs as one after another). *first* keeps only the
-    designs of the first level, highest first, that gives any (levels are then solved a
-    batch of ``THREADS`` at a time, and the next batch only when none gave a design).
+    *shares* defaults to ``GROWTH_SHARES`` for one design, ``ALTERNATIVE_SHARES`` for
+    more. Each level is one MILP of ``NODES`` branch-and-bound nodes, or of an equal
+    share of *node_budget* (at least ``NODES``) when given; the levels are solved at
+    once in up to ``THREADS`` threads (same designs as one after another). *first*
+    keeps only the designs of the first level, highest first, that gives any (levels
+    are then solved a batch of ``THREADS`` at a time, and the next batch only when none
+    gave a design).
     """
     checker = task.checker
     if not checker.data.plain:
@@ -209,6 +212,8 @@ def smallest_designs(task: DesignTask, n_designs: int = 1,
     rules = checker.rules
     pool = [g for g in rules.in_rules() if g not in task.protected]
     deletable = frozenset(growing(task, sorted(pool)))
+    if shares is None:
+        shares = ALTERNATIVE_SHARES if n_designs > 1 else GROWTH_SHARES
     levels = growth_levels(task, shares)
     nodes = NODES if node_budget is None else max(NODES, node_budget // len(levels))
     order = list(levels)

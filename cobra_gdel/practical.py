@@ -52,7 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .analysis import growing
-from .cutsets import ALTERNATIVE_SHARES, GROWTH_SHARES, SMALL_MODEL_GENES, smallest_designs
+from .cutsets import SMALL_MODEL_GENES, smallest_designs
 from .heuristics import MARGIN_PLATEAU, margin_search
 from .problem import DesignTask
 from .report import CouplingReport
@@ -144,16 +144,14 @@ def minimal_candidates(task: DesignTask, maximal: CouplingReport, n_designs: int
     if strong and (small or len(maximal.deletions) <= BEST_FIRST_MAX):
         add(_strong(task, maximal, order), "strong")
     add(_margin_route(task), "margin")
-    # the gDel_minRN start: for alternatives, and where cut sets can not run (on the
-    # 87 e_coli_core targets of docs/benchmarks.md its design never changed the choice)
+    # the gDel_minRN start only where best-first trimming runs too (module docstring)
     if small and strong and not task.clock.expired("milp start"):
         milp = search(task, max_iterations=10)
         if milp.coupled:
             add(_trimmed(task, milp.deletions), "milp")
             add(_strong(task, milp.report, restore_order(rules, milp.deletions)), "milp")
     if small:
-        shares = ALTERNATIVE_SHARES if n_designs > 1 else GROWTH_SHARES
-        for report in smallest_designs(task, max(1, n_designs), shares):
+        for report in smallest_designs(task, max(1, n_designs)):
             add(_trimmed(task, report.deletions), "cutset")
     rng = np.random.default_rng(0)
     for _ in range(ORDERS_PER_ALTERNATIVE * max(0, n_designs - 1)):
