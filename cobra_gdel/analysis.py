@@ -25,7 +25,8 @@ from .problem import Clock, DesignTask
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["NO_DESIGN_REASON", "exit_reason", "flux_ranges", "growing", "route_open",
+__all__ = ["NO_DESIGN_REASON", "exit_reason", "flux_ranges", "growing", "grows_without",
+           "route_open",
            "single_growth", "uncontrolled_exit"]
 
 #: A flux above this counts as used in the wild type's growth-maximal distribution.
@@ -89,6 +90,12 @@ def growing(task: DesignTask, genes: list[str]) -> list[str]:
     """*genes* without the growth-essential ones (single deletion below ``growth_lb``)."""
     growth = single_growth(task.checker, genes, task.clock)
     return [g for g in genes if growth.get(g, math.inf) + EPS >= task.growth_lb]
+
+
+def grows_without(task: DesignTask, gene: str) -> bool:
+    """Whether *gene* is not growth-essential: :func:`growing` for one gene, its growth
+    computed (and cached) only now, for filters that ask about few genes of a long list."""
+    return bool(growing(task, [gene]))
 
 
 def route_open(task: DesignTask, deletions) -> bool:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from .analysis import route_open
 from .coupling import EPS, GROWTH_TOLERANCE
@@ -83,21 +84,28 @@ def growth_pair(task: DesignTask, deleted, sides: tuple[bool, bool] = (True, Tru
     return result
 
 
-def _margin_options(task: DesignTask, current: set, pool: list[str], flux_p, flux_0
-                    ) -> tuple[list[str], int]:
+def _margin_options(task: DesignTask, current: set, pool: list[str], flux_p, flux_0,
+                    admissible: Callable[[str], bool] | None = None) -> tuple[list[str], int]:
     """Genes of *pool* whose deletion switches off a reaction used by the μ0 solution:
-    those that leave the μP solution intact first. Returns (genes, how many are safe)."""
+    those that leave the μP solution intact first. Returns (genes, how many are safe).
+    *admissible* (if given) is asked only about genes that would take a place in either
+    list, in pool order, so an expensive test runs on a few genes per step."""
     rules = task.checker.rules
     disabled = rules.disabled(current)
     used_0, used_p = _active(flux_0), _active(flux_p)
     safe, risky = [], []
     for gene in pool:
+        if len(safe) >= MARGIN_OPTIONS and len(risky) >= MARGIN_OPTIONS:
+            break
         if gene in current:
             continue
         hits = rules.newly_disabled(current, disabled, gene)
-        if hits & used_0:
-            (risky if hits & used_p else safe).append(gene)
-    return safe[:MARGIN_OPTIONS] + risky[:MARGIN_OPTIONS], min(len(safe), MARGIN_OPTIONS)
+        if not hits & used_0:
+            continue
+        kind = risky if hits & used_p else safe
+        if len(kind) < MARGIN_OPTIONS and (admissible is None or admissible(gene)):
+            kind.append(gene)
+    return safe + risky, len(safe)
 
 
 def _best_margin_step(task: DesignTask, current: set, options: list[str], n_safe: int,
@@ -124,7 +132,8 @@ def _best_margin_step(task: DesignTask, current: set, options: list[str], n_safe
 
 
 def margin_search(task: DesignTask, deleted: list[str], pool: list[str],
-                  clock: Clock, max_plateau: int = MARGIN_PLATEAU) -> CouplingReport | None:
+                  clock: Clock, max_plateau: int = MARGIN_PLATEAU,
+                  admissible: Callable[[str], bool] | None = None) -> CouplingReport | None:
     """Delete genes (best first) that lower μ0, the growth possible without production,
     while μP, the growth with production, stays ≥ ``growth_lb``; until μ0 < μP.
 
@@ -132,8 +141,9 @@ def margin_search(task: DesignTask, deleted: list[str], pool: list[str],
     deletion switches off a reaction that carries flux in the μ0 solution: those
     that leave the μP solution intact first (μP then stays), the others after them.
     The gene with the smallest μ0/μP is taken; the search gives up after more than
-    *max_plateau* steps that leave μ0/μP where it was. Returns the coupled report, or
-    None.
+    *max_plateau* steps that leave μ0/μP where it was. *admissible* filters *pool*
+    lazily: a gene is asked about only when it would be scored, with the same options
+    as filtering the whole pool first. Returns the coupled report, or None.
     """
     current = set(deleted)
     plateau = 0
@@ -145,7 +155,7 @@ def margin_search(task: DesignTask, deleted: list[str], pool: list[str],
             report = task.check(current)
             if report.coupled:
                 return report
-        options, n_safe = _margin_options(task, current, pool, flux_p, flux_0)
+        options, n_safe = _margin_options(task, current, pool, flux_p, flux_0, admissible)
         best = _best_margin_step(task, current, options, n_safe, mu_p, flux_p, clock)
         gap = _ratio(mu_p, mu_0)
         if best is None or best[0] > gap + 1e-9:

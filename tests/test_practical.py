@@ -257,7 +257,7 @@ def test_margin_route_gives_up_sooner_on_large_models(textbook, monkeypatch):
 
     seen = []
 
-    def spy(task, deleted, pool, clock, max_plateau=MARGIN_PLATEAU):
+    def spy(task, deleted, pool, clock, max_plateau=MARGIN_PLATEAU, admissible=None):
         seen.append(max_plateau)
         return None
 

@@ -92,6 +92,19 @@ def test_seeded_fit_leaves_the_global_generator_alone(name, toy):
         assert torch.equal(value, b.net_.state_dict()[key]), key
 
 
+@pytest.mark.parametrize("name", ["dnn", "deepgdel_res", "fpnet"])
+def test_loading_leaves_the_global_generator_alone(name, fitted, tmp_path):
+    """A checkpoint's network is built on the CPU before its weights are loaded; the
+    constructors' own initial draws must not move torch's global generator."""
+    fitted[name].save(tmp_path / "m.pt")
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    again = load_predictor(tmp_path / "m.pt")
+    assert torch.equal(torch.get_rng_state(), state)
+    for key, value in fitted[name].net_.state_dict().items():
+        assert torch.equal(value.cpu(), again.net_.state_dict()[key].cpu()), key
+
+
 def test_interface_of_target_independent_predictors(fitted, toy):
     for name in ("prior", "bpm"):
         model = fitted[name]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import cobra
 import pandas as pd
 import pytest
@@ -12,7 +14,7 @@ from cobra_gdel.data import data_dir
 from cobra_gdel.exceptions import NoProductionRouteError, UnknownGeneError
 from cobra_gdel.repair import repair
 from cobra_gdel import trim
-from cobra_gdel.analysis import uncontrolled_exit
+from cobra_gdel.analysis import growing, grows_without, uncontrolled_exit
 from cobra_gdel.milp import MinRNProblem
 from cobra_gdel.problem import Clock, DesignTask
 from cobra_gdel.search import search_deletions
@@ -202,11 +204,35 @@ def test_margin_search_plateau_limit(textbook):
 
     task = DesignTask.create(textbook, "oaa_c", growth_lb=0.1)
     pool = _margin_pool(task)  # the minimal-design search's margin route
+    viable = partial(grows_without, task)
     assert MARGIN_PLATEAU >= 3
-    found = margin_search(task, [], pool, Clock(30))
+    found = margin_search(task, [], pool, Clock(30), admissible=viable)
     assert found is not None and found.coupled
     assert check_coupling(textbook, "oaa_c", found.deletions, growth_lb=0.1).coupled
-    assert margin_search(task, [], pool, Clock(30), max_plateau=2) is None
+    assert margin_search(task, [], pool, Clock(30), max_plateau=2, admissible=viable) is None
+
+
+@pytest.mark.parametrize("target", ["oaa_c", "succ_e", "ac_e"])
+def test_lazy_essentiality_filter_gives_the_options_of_the_filtered_pool(textbook, target):
+    """The margin route asks whether a gene is growth-essential only when the gene would
+    be scored: the options are those of the pool filtered beforehand, and far fewer
+    single-deletion growths are computed than the pool has genes."""
+    from cobra_gdel.heuristics import _margin_options, growth_pair
+    from cobra_gdel.practical import _margin_pool
+
+    task = DesignTask.create(textbook, target, growth_lb=0.1)
+    pool = _margin_pool(task)
+    (_mu_p, flux_p), (_mu_0, flux_0) = growth_pair(task, set())
+    asked = []
+
+    def viable(gene):
+        asked.append(gene)
+        return grows_without(task, gene)
+
+    lazy = _margin_options(task, set(), pool, flux_p, flux_0, viable)
+    filtered = _margin_options(task, set(), growing(task, pool), flux_p, flux_0)
+    assert lazy == filtered and lazy[0]
+    assert len(set(asked)) == len(asked) < len(pool)
 
 
 def test_bad_arguments(textbook):

@@ -197,13 +197,16 @@ def reset_default_parameters(module: nn.Module, generator: torch.Generator) -> N
 def build_module(factory: Callable[[], ModuleT], generator: torch.Generator | None) -> ModuleT:
     """Construct ``factory()`` without drawing from torch's global generator.
 
-    The module is built on the ``meta`` device and materialised on the CPU; with a
-    *generator* its ``reset_parameters(generator)`` then initialises every parameter
-    and buffer, without one it is left uninitialised for ``load_state_dict``.
+    The module is built on the CPU with the global generator's state saved and
+    restored around it (``torch.random.fork_rng``), so the constructors' own
+    initialisation draws leave no trace; with a *generator* its
+    ``reset_parameters(generator)`` then initialises every parameter and buffer, without
+    one its values are to be replaced by ``load_state_dict``. (Building on the ``meta``
+    device instead, as before, imports ``torch._dynamo`` on the first call: 1.2 s of
+    every process's first prediction, docs/benchmarks.md, first calls.)
     """
-    with torch.device("meta"):
+    with torch.random.fork_rng(devices=[]):
         module = factory()
-    module = module.to_empty(device="cpu")
     if generator is not None:
         with torch.no_grad():
             module.reset_parameters(generator)
