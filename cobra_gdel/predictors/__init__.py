@@ -35,16 +35,44 @@ latent with gene latents), ``torch_pair`` (training of the DeepGDel family),
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from .base import RENAMED_PARAMS, BasePredictor
+from .base import RENAMED_PARAMS, TORCH_CLASSES, BasePredictor, predictor_class
 from .bpm import BPMPredictor
-from .deepgdel import DeepGDelPredictor
-from .dnn import DNNPredictor
-from .fpnet import FingerprintNetPredictor
 from .knn import KNNPredictor
 from .network import NetworkPredictor
 from .prior import PriorPredictor
+
+if TYPE_CHECKING:
+    from .deepgdel import DeepGDelPredictor
+    from .dnn import DNNPredictor
+    from .fpnet import FingerprintNetPredictor
+
+
+def __getattr__(name: str) -> Any:
+    if name in TORCH_CLASSES:  # imported on first use (see base.TORCH_CLASSES)
+        return predictor_class(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _Registry(Mapping):
+    """name → (class, default parameters); a torch-based class is imported when its
+    entry is read."""
+
+    def __init__(self, entries: dict[str, tuple[str, dict[str, Any]]]) -> None:
+        self._entries = entries
+
+    def __getitem__(self, key: str) -> tuple[type[BasePredictor], dict[str, Any]]:
+        class_name, defaults = self._entries[key]
+        return predictor_class(class_name), dict(defaults)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
 
 __all__ = [
     "BasePredictor",
@@ -60,17 +88,17 @@ __all__ = [
     "load_predictor",
 ]
 
-#: name -> (class, default parameters)
-PREDICTORS: dict[str, tuple[type[BasePredictor], dict[str, Any]]] = {
-    "prior": (PriorPredictor, {}),
-    "bpm": (BPMPredictor, {}),
-    "dnn": (DNNPredictor, {}),
-    "deepgdel": (DeepGDelPredictor, {}),
-    "deepgdel_res": (DeepGDelPredictor, {"mode": "pretrained", "prior_residual": True}),
-    "knn": (KNNPredictor, {}),
-    "fpnet": (FingerprintNetPredictor, {}),
-    "network": (NetworkPredictor, {}),
-}
+#: name -> (class, default parameters); read-only
+PREDICTORS: Mapping[str, tuple[type[BasePredictor], dict[str, Any]]] = _Registry({
+    "prior": ("PriorPredictor", {}),
+    "bpm": ("BPMPredictor", {}),
+    "dnn": ("DNNPredictor", {}),
+    "deepgdel": ("DeepGDelPredictor", {}),
+    "deepgdel_res": ("DeepGDelPredictor", {"mode": "pretrained", "prior_residual": True}),
+    "knn": ("KNNPredictor", {}),
+    "fpnet": ("FingerprintNetPredictor", {}),
+    "network": ("NetworkPredictor", {}),
+})
 
 
 def make_predictor(name: str, **params: Any) -> BasePredictor:

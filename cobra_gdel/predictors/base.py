@@ -18,6 +18,7 @@ e.g. ``seed`` → ``random_state``) load under the new name.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import logging
 import os
@@ -31,12 +32,27 @@ from .device import check_device
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BasePredictor", "FORMAT", "FORMAT_VERSION", "REGISTRY", "RENAMED_PARAMS"]
+__all__ = ["BasePredictor", "FORMAT", "FORMAT_VERSION", "REGISTRY", "RENAMED_PARAMS",
+           "TORCH_CLASSES", "predictor_class"]
 
 FORMAT = "cobra_gdel.predictor"
 FORMAT_VERSION = 1
 #: Class name -> class, filled by :meth:`BasePredictor.__init_subclass__`.
 REGISTRY: dict[str, type[BasePredictor]] = {}
+#: The predictor classes built on torch: class name → module of this package. They
+#: register themselves when that module is first imported (:func:`predictor_class`), so
+#: a call that needs none of them (the transferable ``network`` predictor, on a model no
+#: bundled predictor fits) does not import torch: about 1.8 s of a first call.
+TORCH_CLASSES = {"DNNPredictor": "dnn", "DeepGDelPredictor": "deepgdel",
+                 "FingerprintNetPredictor": "fpnet"}
+
+
+def predictor_class(name: str) -> type[BasePredictor]:
+    """The registered predictor class called *name*; a class of ``TORCH_CLASSES`` is
+    imported (with torch) now. KeyError for an unknown name."""
+    if name not in REGISTRY and name in TORCH_CLASSES:
+        importlib.import_module(f"{__package__}.{TORCH_CLASSES[name]}")
+    return REGISTRY[name]
 #: Hyper-parameters renamed since checkpoints were first written: old -> new name.
 #: Checkpoints that hold an old name load with the new one (same value).
 RENAMED_PARAMS = {"seed": "random_state"}
@@ -206,6 +222,8 @@ class BasePredictor:
             )
         name = data.get("class")
         klass = REGISTRY.get(name) if isinstance(name, str) else None
+        if klass is None and name in TORCH_CLASSES:
+            klass = predictor_class(name)
         if klass is None:
             raise CheckpointError(f"{source}: unknown predictor class {name!r}")
         if cls is not BasePredictor and not issubclass(klass, cls):

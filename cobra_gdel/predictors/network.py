@@ -34,7 +34,6 @@ model-agnostic rule reaches there.
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -144,7 +143,9 @@ class NetworkPredictor(BasePredictor):
         self.model_id_ = model.id
         self.genes_ = list(self.network_.genes)
         small = len(self.genes_) <= int(self.milp_genes)
-        self._model = weakref.ref(model) if small else None
+        # A strong reference: a weak one lost a temporary model (``fit(model=m.copy())``)
+        # to the garbage collector, and the scores silently fell back to the LPs alone.
+        self._model = model if small else None
         return self
 
     def predict_proba(
@@ -180,7 +181,7 @@ class NetworkPredictor(BasePredictor):
         canonical, latest-gene form), 0 for the others; None on a model of more than
         ``milp_genes`` genes or when there is no design to read. Remembered per target
         with the model's network (rebuilt when the model changes)."""
-        model = self._model() if self._model is not None else None
+        model = self._model
         if model is None:
             return None
         designs = self.network_.designs
