@@ -45,12 +45,9 @@ def _load(name: str):
     import cobra
 
     if name == "textbook-renamed":  # a user's own organism: no bundled predictor fits
-        from cobra.manipulation import rename_genes
+        from benchmarks.transfer import _renamed
 
-        model = cobra.io.load_model("textbook")
-        rename_genes(model, {g.id: f"orgX_{i:04d}" for i, g in enumerate(model.genes)})
-        model.id = "my_organism"
-        return model
+        return _renamed(cobra.io.load_model("textbook"))
     if name in SHIPPED:
         return cobra.io.load_model(name)
     from cobra_gdel.data import data_dir

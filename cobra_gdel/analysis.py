@@ -26,8 +26,7 @@ from .problem import Clock, DesignTask
 logger = logging.getLogger(__name__)
 
 __all__ = ["NO_DESIGN_REASON", "exit_reason", "flux_ranges", "growing", "grows_without",
-           "route_open",
-           "single_growth", "uncontrolled_exit"]
+           "route_open", "single_growth", "uncontrolled_exit"]
 
 #: A flux above this counts as used in the wild type's growth-maximal distribution.
 SUPPORT_FLUX = 1e-9

@@ -273,6 +273,11 @@ def test_corrupt_truncated_and_mismatched_checkpoints(fitted, tmp_path):
     torch.save(ckpt, tmp_path / "genes.pt")
     with pytest.raises(CheckpointError):
         BasePredictor.load(tmp_path / "genes.pt")
+    for bad_class in (["DeepGDelPredictor"], "NoSuchPredictor"):  # a corrupt class field
+        ckpt = torch.load(path, weights_only=True)
+        ckpt["class"] = bad_class
+        with pytest.raises(CheckpointError, match="unknown predictor class"):
+            BasePredictor.from_checkpoint(ckpt)
 
 
 @pytest.mark.slow

@@ -45,17 +45,17 @@ REGISTRY: dict[str, type[BasePredictor]] = {}
 #: bundled predictor fits) does not import torch: about 1.8 s of a first call.
 TORCH_CLASSES = {"DNNPredictor": "dnn", "DeepGDelPredictor": "deepgdel",
                  "FingerprintNetPredictor": "fpnet"}
-
-
-def predictor_class(name: str) -> type[BasePredictor]:
-    """The registered predictor class called *name*; a class of ``TORCH_CLASSES`` is
-    imported (with torch) now. KeyError for an unknown name."""
-    if name not in REGISTRY and name in TORCH_CLASSES:
-        importlib.import_module(f"{__package__}.{TORCH_CLASSES[name]}")
-    return REGISTRY[name]
 #: Hyper-parameters renamed since checkpoints were first written: old -> new name.
 #: Checkpoints that hold an old name load with the new one (same value).
 RENAMED_PARAMS = {"seed": "random_state"}
+
+
+def predictor_class(name: str) -> type[BasePredictor] | None:
+    """The registered predictor class called *name* (a class of ``TORCH_CLASSES`` is
+    imported, with torch, now), or None for an unknown name."""
+    if name not in REGISTRY and name in TORCH_CLASSES:
+        importlib.import_module(f"{__package__}.{TORCH_CLASSES[name]}")
+    return REGISTRY.get(name)
 
 
 class BasePredictor:
@@ -221,9 +221,7 @@ class BasePredictor:
                 f"{source}: checkpoint format version {version!r}, this cobra_gdel reads {FORMAT_VERSION}"
             )
         name = data.get("class")
-        klass = REGISTRY.get(name) if isinstance(name, str) else None
-        if klass is None and name in TORCH_CLASSES:
-            klass = predictor_class(name)
+        klass = predictor_class(name) if isinstance(name, str) else None
         if klass is None:
             raise CheckpointError(f"{source}: unknown predictor class {name!r}")
         if cls is not BasePredictor and not issubclass(klass, cls):
