@@ -18,7 +18,10 @@ weakly coupled too. The fewest gene deletions with that property solve one MILP
 
 Each solution is re-checked with the weak-coupling check; a no-good cut then asks for
 the next. The route needs a model of stoichiometry and bounds alone (no extra
-constraints) and is meant for models of a few hundred genes.
+constraints) and is meant for models of a few hundred genes. Each solve is limited by
+work (``NODES`` branch-and-bound nodes) where HiGHS solves it, so the designs are the
+same on any machine; GLPK and the optlang back-ends of CPLEX and Gurobi have only the
+clock, so there each solve gets ``CLOCK_SECONDS`` per ``NODES`` nodes.
 """
 
 from __future__ import annotations
@@ -63,6 +66,12 @@ SMALL_MODEL_GENES = 300
 BIG_M = 1e4
 #: Work limit of each solve (branch-and-bound nodes).
 NODES = 2000
+#: Seconds of one solve per ``NODES`` nodes on a back-end without a node limit (GLPK,
+#: and CPLEX or Gurobi through optlang), whose solves stop only on the clock. Without it
+#: the first level's solve took all of the task's time: textbook succ_e with
+#: ``solver="glpk"`` took 60 s for the same design as with this limit (docs/benchmarks.md,
+#: "The minimal design with GLPK").
+CLOCK_SECONDS = 2.0
 #: ... and improving solutions (the last one is then kept).
 IMPROVING = None
 #: Nodes of repair's last stage in all, shared equally by its distinct growth levels
@@ -136,7 +145,10 @@ class _Level:
         self.done = False
 
     def solve(self, seconds: float) -> str:
-        """One solve of the MILP (its outcome, see :meth:`MinRNProblem.solve`)."""
+        """One solve of the MILP (its outcome, see :meth:`MinRNProblem.solve`); on a
+        back-end without a node limit, at most ``CLOCK_SECONDS`` per ``NODES`` nodes."""
+        if not isinstance(self.milp.backend, HighsMip):
+            seconds = min(seconds, CLOCK_SECONDS * self.nodes / NODES)
         return self.milp.solve(seconds, _work(self.nodes))
 
     def take(self, outcome: str, n_designs: int) -> None:

@@ -177,6 +177,29 @@ def test_cut_set_solves_leave_out_the_root_reduced_cost_heuristic(textbook, monk
     assert seen and all(seen)
 
 
+def test_cut_set_solves_on_glpk_stop_on_their_own_clock(textbook, monkeypatch):
+    """GLPK has no node limit: each cut-set solve gets CLOCK_SECONDS per NODES nodes
+    (the first level's solve used to take all of the task's time: 60 s for succ_e),
+    and the design is still verified."""
+    from cobra_gdel import cutsets, mip
+
+    seconds = []
+    solve = mip.OptlangMip.solve
+
+    def spy(self, limit, work):
+        seconds.append(limit)
+        return solve(self, limit, work)
+
+    monkeypatch.setattr(mip.OptlangMip, "solve", spy)
+    task = DesignTask.create(textbook, "succ_e", solver="glpk", time_limit=60)
+    designs = smallest_designs(task, 1)
+    assert seconds and max(seconds) <= cutsets.CLOCK_SECONDS
+    assert all(report.coupled for report in designs)
+    seconds.clear()
+    smallest_designs(task, 1, node_budget=2 * cutsets.NODES, shares=(0.2,))
+    assert seconds and max(seconds) <= 2 * cutsets.CLOCK_SECONDS
+
+
 @pytest.mark.parametrize("first", [False, True])
 def test_levels_solved_at_once_give_the_designs_of_one_after_another(textbook, monkeypatch,
                                                                     first):
