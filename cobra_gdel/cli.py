@@ -231,7 +231,9 @@ def _batch_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:
     p.add_argument("--growth-lb", type=float, default=0.001, help="default 0.001")
     p.add_argument("--production-lb", type=float, default=0.001, help="default 0.001")
     p.add_argument("--solver", default=None,
-                   help="optlang solver (glpk, hybrid, cplex, gurobi); default: model's")
+                   help="optlang solver (glpk, hybrid, cplex, gurobi) for every LP and "
+                        "MILP; default: the model's for the LPs, HiGHS for the MILPs when "
+                        "installed (fastest: hybrid for every LP check is slower)")
     p.add_argument("--retry-errors", action="store_true",
                    help="run again the targets whose stored result is an error")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -342,7 +344,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--production-lb", type=float, default=0.001, help="default 0.001")
         p.add_argument("--json", action="store_true", help="print JSON")
         p.add_argument("--solver", default=None,
-                       help="optlang solver (glpk, hybrid, cplex, gurobi); default: model's")
+                       help="optlang solver (glpk, hybrid, cplex, gurobi) for every LP and "
+                        "MILP; default: the model's for the LPs, HiGHS for the MILPs when "
+                        "installed (fastest: hybrid for every LP check is slower)")
 
     p = sub.add_parser("check", help="check whether deleting genes couples a target to growth")
     design_args(p)

@@ -324,7 +324,11 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     protected : iterable of str
         Genes never to delete (spontaneous pseudo-genes are always protected).
     solver : str, optional
-        optlang solver name for every LP and MILP; default: the model's for the LPs.
+        optlang solver name for every LP and MILP; default: the model's for the LPs
+        and, when the model uses GLPK and ``highspy`` is installed, HiGHS for the
+        MILPs. ``"hybrid"`` moves every LP check onto optlang's HiGHS too, which is
+        slower (iML1515: 14-20x the default's time for the same designs,
+        docs/benchmarks.md, "The solver argument").
     strict : bool
         Raise :class:`MissingInputError` for a missing input (no bundled predictor fits,
         no structure of the target, genes without an embedding or sequence) instead of
