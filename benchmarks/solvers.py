@@ -33,17 +33,6 @@ TARGETS = {"textbook": ("succ_e", "etoh_e"), "iML1515": ("34hpp_c", "utp_c")}
 SOLVERS = (None, "glpk", "hybrid")
 
 
-def _load(name: str):
-    import cobra
-
-    if name == "textbook":
-        return cobra.io.load_model("textbook")
-    from cobra_gdel.data import data_dir
-
-    folder = data_dir(name)
-    return None if folder is None else cobra.io.load_json_model(str(folder / "model.json"))
-
-
 def _call(model, target: str, solver, time_limit: float) -> dict:
     start = time.perf_counter()
     design = model.predict_deletions(target, solver=solver, growth_lb=0.1,
@@ -64,6 +53,7 @@ def main(argv=None) -> None:
 
     import cobra_gdel  # noqa: F401  (registers model.predict_deletions)
     from benchmarks._report import machine, markdown_table, write_section
+    from benchmarks.first_call import _load
 
     rows = []
     for name in args.models:
