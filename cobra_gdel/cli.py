@@ -18,6 +18,11 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
+#: Help of every --solver option.
+_SOLVER_HELP = ("optlang solver (glpk, hybrid, cplex, gurobi) for every LP and MILP; default: "
+                "the model's for the LPs and HiGHS for the MILPs when installed, the fastest "
+                "mix (hybrid puts every LP on HiGHS too, which is slower)")
+
 _READERS = {
     ".xml": "read_sbml_model", ".sbml": "read_sbml_model", ".gz": "read_sbml_model",
     ".json": "load_json_model", ".mat": "load_matlab_model",
@@ -230,10 +235,7 @@ def _batch_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:
                    help="seconds per target (default 60)")
     p.add_argument("--growth-lb", type=float, default=0.001, help="default 0.001")
     p.add_argument("--production-lb", type=float, default=0.001, help="default 0.001")
-    p.add_argument("--solver", default=None,
-                   help="optlang solver (glpk, hybrid, cplex, gurobi) for every LP and "
-                        "MILP; default: the model's for the LPs, HiGHS for the MILPs when "
-                        "installed (fastest: hybrid for every LP check is slower)")
+    p.add_argument("--solver", default=None, help=_SOLVER_HELP)
     p.add_argument("--retry-errors", action="store_true",
                    help="run again the targets whose stored result is an error")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -343,10 +345,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--growth-lb", type=float, default=0.001, help="default 0.001")
         p.add_argument("--production-lb", type=float, default=0.001, help="default 0.001")
         p.add_argument("--json", action="store_true", help="print JSON")
-        p.add_argument("--solver", default=None,
-                       help="optlang solver (glpk, hybrid, cplex, gurobi) for every LP and "
-                        "MILP; default: the model's for the LPs, HiGHS for the MILPs when "
-                        "installed (fastest: hybrid for every LP check is slower)")
+        p.add_argument("--solver", default=None, help=_SOLVER_HELP)
 
     p = sub.add_parser("check", help="check whether deleting genes couples a target to growth")
     design_args(p)

@@ -120,7 +120,8 @@ def _dual_system(milp: MinRNProblem, task: DesignTask, growth: float) -> None:
 def _work(nodes: int) -> MilpWork:
     # HiGHS' root reduced-cost heuristic off: the same designs in about two thirds of
     # the time on e_coli_core (docs/benchmarks.md, design quality)
-    return MilpWork(nodes, IMPROVING, root_reduced_cost=False)
+    return MilpWork(nodes, IMPROVING, root_reduced_cost=False,
+                    clock=CLOCK_SECONDS * nodes / NODES)
 
 
 class _Level:
@@ -147,8 +148,6 @@ class _Level:
     def solve(self, seconds: float) -> str:
         """One solve of the MILP (its outcome, see :meth:`MinRNProblem.solve`); on a
         back-end without a node limit, at most ``CLOCK_SECONDS`` per ``NODES`` nodes."""
-        if not isinstance(self.milp.backend, HighsMip):
-            seconds = min(seconds, CLOCK_SECONDS * self.nodes / NODES)
         return self.milp.solve(seconds, _work(self.nodes))
 
     def take(self, outcome: str, n_designs: int) -> None:

@@ -269,11 +269,13 @@ class MinRNProblem:
 
         *work* bounds the search by work (HiGHS: nodes and improving solutions), which
         makes the outcome the same on any machine and under any load; *seconds* is a
-        wall-clock guard on top (the only limit GLPK has): when it stops a solve,
-        ``timed_out`` is set. A solve stopped early with a feasible incumbent returns
+        wall-clock guard on top (the only limit GLPK has, where *work*'s ``clock``
+        stands in for the work): when it stops a solve, ``timed_out`` is set. A solve stopped early with a feasible incumbent returns
         "incumbent" (every decoded design is re-checked by FBA). A solver error is
         retried once on a freshly built solver object; if that fails too, SolverError.
         """
+        if work is not None and work.clock is not None and not self.backend.work_limited:
+            seconds = min(seconds, work.clock)  # the work, as time (GLPK has no node limit)
         outcome = "error"
         for attempt in ("first", "fresh problem"):
             if attempt == "fresh problem":

@@ -50,11 +50,17 @@ class MilpWork:
         :mod:`cobra_gdel.cutsets` it took about a third of the time and gave the same
         design sizes on the 52 producible e_coli_core targets (docs/benchmarks.md,
         the notes under the textbook design-quality table).
+    clock : float or None
+        Seconds that stand in for this work on a back-end without work limits (GLPK,
+        and CPLEX or Gurobi through optlang; ``work_limited`` False): there
+        :meth:`cobra_gdel.milp.MinRNProblem.solve` stops at the smaller of this and the
+        caller's wall-clock guard (None: the guard alone). HiGHS ignores it.
     """
 
     nodes: int
     improving: int | None = None
     root_reduced_cost: bool = True
+    clock: float | None = None
 
 
 @dataclass
@@ -93,6 +99,8 @@ class HighsMip:
     """The structure in a ``highspy.Highs`` object (one thread, fixed seed)."""
 
     name = "highs"
+    #: Solves are limited by work (nodes, improving solutions), not by ``MilpWork.clock``.
+    work_limited = True
 
     def __init__(self, structure: MipStructure) -> None:
         self.structure = structure
@@ -208,6 +216,8 @@ class OptlangMip:
     """The structure in an optlang problem (GLPK, CPLEX, Gurobi)."""
 
     name = "optlang"
+    #: Only the clock limits a solve: ``MilpWork.clock`` stands in for the work.
+    work_limited = False
 
     def __init__(self, structure: MipStructure, interface) -> None:
         self.structure = structure

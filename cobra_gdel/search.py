@@ -246,14 +246,13 @@ class _Rounds:
         design is verified anyway) — many quick no-good rounds find a coupled pattern
         more often than a few long ones. A solve that ends without any incumbent doubles
         the work of the next. The clock only guards (``DEFAULT_MILP_TIME_LIMIT`` at most)."""
-        work = MilpWork(nodes=FIRST_NODES * 2 ** fruitless, improving=IMPROVING_SOLUTIONS)
+        # GLPK has no work limit: a time budget instead (not reproducible under load)
+        first = max(FIRST_SOLVE_SECONDS, 0.002 * self.milp.n_binaries)
+        work = MilpWork(nodes=FIRST_NODES * 2 ** fruitless, improving=IMPROVING_SOLUTIONS,
+                        clock=first * 2 ** fruitless)
         seconds = min(self.task.clock.left(), DEFAULT_MILP_TIME_LIMIT)
-        if self.milp.backend.name != "highs":
-            # GLPK has no work limit: a time budget (not reproducible under load)
-            first = max(FIRST_SOLVE_SECONDS, 0.002 * self.milp.n_binaries)
-            seconds = min(seconds, first * 2 ** fruitless)
         outcome = self._timed("milp", self.milp.solve, seconds, work)
-        if self.milp.timed_out and self.milp.backend.name == "highs":
+        if self.milp.timed_out and self.milp.backend.work_limited:
             self.task.clock.mark("MILP solve")
         return outcome
 

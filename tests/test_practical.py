@@ -183,14 +183,14 @@ def test_cut_set_solves_on_glpk_stop_on_their_own_clock(textbook, monkeypatch):
     and the design is still verified."""
     from cobra_gdel import cutsets, mip
 
-    seconds = []
-    solve = mip.OptlangMip.solve
+    seconds = []  # the limit each GLPK solve is given
+    configure = mip.configure_glpk_milp
 
-    def spy(self, limit, work):
+    def spy(problem, limit):
         seconds.append(limit)
-        return solve(self, limit, work)
+        configure(problem, limit)
 
-    monkeypatch.setattr(mip.OptlangMip, "solve", spy)
+    monkeypatch.setattr(mip, "configure_glpk_milp", spy)
     task = DesignTask.create(textbook, "succ_e", solver="glpk", time_limit=60)
     designs = smallest_designs(task, 1)
     assert seconds and max(seconds) <= cutsets.CLOCK_SECONDS
