@@ -34,6 +34,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
+from benchmarks.evaluate_all import parse_run  # noqa: E402
 from cobra_gdel.data import (  # noqa: E402
     StrategyDataset,
     TargetKFold,
@@ -67,7 +68,8 @@ def run_model(model_id: str, predictor_name: str, folds: int, seed: int,
     model = cobra.io.load_json_model(str(folder / "model.json"))
     free = [g for g in dataset.genes if g not in set(predetermined_genes(dataset.labels))]
     rows, fit_seconds = [], []
-    base = make_predictor(predictor_name, progress=False, random_state=seed)
+    _label, name, params = parse_run(predictor_name)  # "label=name:{json params}" or a name
+    base = make_predictor(name, progress=False, random_state=seed, **params)
     pretrain_seconds = 0.0
     if getattr(base, "mode", None) == "pretrained" and hasattr(base, "pretrain"):
         # label-free (SMILES and protein sequences only): shared by every fold, no leakage
@@ -80,7 +82,11 @@ def run_model(model_id: str, predictor_name: str, folds: int, seed: int,
             break
         start = time.perf_counter()
         train_set = dataset.subset(train)
-        predictor = copy.deepcopy(base).fit(train_set)
+        predictor = copy.deepcopy(base)
+        if getattr(predictor, "reads_model", False):  # gated: records the fold's networks
+            predictor.fit(train_set, model=model)
+        else:
+            predictor.fit(train_set)
         prior = make_predictor("prior").fit(train_set)
         fit_seconds.append(time.perf_counter() - start)
         logger.info("%s fold %d: fitted in %.1f s", model_id, fold, fit_seconds[-1])
@@ -169,7 +175,8 @@ def run_model(model_id: str, predictor_name: str, folds: int, seed: int,
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", action="append", default=None)
-    parser.add_argument("--predictor", default="deepgdel_res")
+    parser.add_argument("--predictor", default="deepgdel_res",
+                        help="a predictor name, or 'label=name:{json params}'")
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--milp-targets", type=int, default=20)

@@ -111,7 +111,11 @@ def _cmd_train(args) -> int:
     from .predictors import make_predictor
 
     dataset = _dataset(args)
-    predictor = make_predictor(args.predictor, device=args.device, progress=True).fit(dataset)
+    predictor = make_predictor(args.predictor, device=args.device, progress=True)
+    if getattr(predictor, "reads_model", False):  # the gated predictor reads model.json too
+        predictor.fit(dataset, model=_folder_model(Path(args.data)))
+    else:
+        predictor.fit(dataset)
     predictor.save(args.output)
     sys.stdout.write(f"trained {args.predictor} on {dataset.n_targets} targets x "
                      f"{len(dataset.genes)} genes of {dataset.model_id}; saved to {args.output}\n")
@@ -302,8 +306,8 @@ def _data_args(p, several: bool = False) -> None:
         p.add_argument("--data", required=True, help=help_data)
     p.add_argument("--model-id", default=None, help="model id (default: folder name)")
     p.add_argument("--predictor", default="deepgdel",
-                   help="prior, bpm, dnn, deepgdel, deepgdel_res, knn, fpnet or network "
-                        "(reads the folder's model.json) (default deepgdel)")
+                   help="prior, bpm, dnn, deepgdel, deepgdel_res, knn, fpnet, network or "
+                        "gated (the last two read the folder's model.json) (default deepgdel)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
 
 

@@ -27,7 +27,8 @@ grows and produces the target would use, and which genes that network needs:
 The LPs are solved by the :mod:`cobra_gdel.mip` back-ends (HiGHS driven directly
 when ``highspy`` is installed, else optlang with the model's solver), from a cold
 start for every target, so that a target's answer depends neither on the targets
-scored before nor on the load of the machine. A :class:`MinimalNetwork` is built
+scored before nor on the load of the machine; the AND-terms of every rule are held in a
+fixed order, so that the decode's ties do not follow the string hashes of the process. A :class:`MinimalNetwork` is built
 once per model (held weakly, rebuilt when the model's bounds, rules or objective
 change) and remembers the scores of every target it has answered.
 """
@@ -314,7 +315,9 @@ def _rules(model) -> dict[int, tuple[frozenset, ...]]:
         if terms is None:
             terms = (frozenset(g.id for g in reaction.genes),)
         if terms:
-            out[j] = terms
+            # a fixed order: the decode's tie-breaks must not follow the string hashes
+            # of this process (PYTHONHASHSEED), or the scores change from run to run
+            out[j] = tuple(sorted(terms, key=lambda term: (len(term), sorted(term))))
     return out
 
 

@@ -68,7 +68,7 @@ def _resolve(model, predictor, device: str | None, strict: bool):
     if isinstance(predictor, (str, os.PathLike)):
         path = Path(predictor)
         if path.suffix and path.exists():
-            return bundled.load(path, device), None
+            return bundled.load(path, device, model=model), None
         if isinstance(predictor, str) and not path.suffix:
             if predictor.lower() == bundled.transferable().name:
                 return bundled.load_transferable(model), None
@@ -80,7 +80,7 @@ def _resolve(model, predictor, device: str | None, strict: bool):
                 logger.warning("%s Scoring every gene with the transferable network predictor "
                                "instead (it reads only the model; strict=True raises).", exc)
                 return bundled.load_transferable(model), None
-            return bundled.load(item, device), item
+            return bundled.load(item, device, model=model), item
         raise FileNotFoundError(f"predictor file {predictor!s} does not exist")
     raise TypeError(f"predictor must be 'auto', a bundled model id, a file or a fitted "
                     f"predictor, not {type(predictor).__name__}")
@@ -192,8 +192,8 @@ def _score(task: DesignTask, fitted, smiles, sequences, strict: bool) -> Scores:
     own_prior = fitted.prior_proba(known) if hasattr(fitted, "prior_proba") else None
     if query is not None:
         scores = fitted.predict_proba(query[0], smiles=query[1], sequences=sequences, genes=known)
-        prior, source = own_prior, (fitted.name if getattr(fitted, "reads_model", False)
-                                    else None)
+        scored_by = getattr(fitted, "scored_by", None)  # what design.method names
+        prior, source = own_prior, scored_by(query[0]) if scored_by else None
     elif own_prior is not None:
         scores, prior, source = own_prior, None, "prior"
     else:
@@ -212,7 +212,8 @@ def _score(task: DesignTask, fitted, smiles, sequences, strict: bool) -> Scores:
                            " ..." if len(missing) > 10 else "")
         scores = extra if scores is None else pd.concat([scores, extra])
         prior = None if prior is None else pd.concat([prior, extra])
-        label = source or getattr(fitted, "name", type(fitted).__name__)
+        learned = getattr(fitted, "base_", fitted)  # the gated predictor: its learned part
+        label = source or getattr(learned, "name", type(learned).__name__)
         source = "network" if not known else f"{label}+network"
     return _assemble(task, scores, prior, source, prior_first=bool(missing))
 
@@ -228,10 +229,10 @@ def _warn_no_structure(target: str, source: str | None) -> None:
 def _network(model, fitted):
     """The transferable predictor bound to *model* (*fitted* itself when it is one)."""
     from . import bundled
+    from .predictors import NetworkPredictor
 
-    if getattr(fitted, "reads_model", False):
-        return fitted
-    return bundled.load_transferable(model)
+    # not the gated predictor, which reads the model too
+    return fitted if isinstance(fitted, NetworkPredictor) else bundled.load_transferable(model)
 
 
 def _assemble(task: DesignTask, scores: pd.Series, prior: pd.Series | None,

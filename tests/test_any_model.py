@@ -5,6 +5,8 @@ leave-one-model-out evaluation."""
 from __future__ import annotations
 
 import gc
+import os
+import sys
 import time
 
 import cobra
@@ -67,7 +69,6 @@ def test_a_model_no_bundled_predictor_fits_is_designed_without_torch():
     textbook's succ_e without importing it (about 1.8 s of a first call), and the
     torch-based predictor classes are still there when asked for."""
     import subprocess
-    import sys
 
     code = (
         "import sys, warnings, cobra\n"
@@ -231,6 +232,35 @@ def test_network_predictor_is_deterministic_and_cheap(textbook):
     assert again.network_ is not predictor.network_
     pd.testing.assert_series_equal(again.predict_proba("succ_e"), first)
     assert predictor.predict_proba("succ_e").equals(first)
+
+
+def test_network_scores_do_not_depend_on_the_string_hash_seed(tmp_path):
+    """The decode's tie-breaks between equal isozyme terms once followed the order of a
+    set of strings, so two processes (two PYTHONHASHSEEDs) could keep different genes
+    for the same target (on iMM904 succ_e: 0.016-0.046 apart in Jaccard distance)."""
+    import subprocess
+
+    model = cobra.io.load_model("textbook")
+    for reaction in model.reactions:  # two complexes sharing their latest gene: a tie
+        if reaction.gene_reaction_rule:
+            x, y, w = (f"{p}_{reaction.id}" for p in "xyw")
+            reaction.gene_reaction_rule = f"({x} and {w}) or ({y} and {w})"
+    path = tmp_path / "tied.json"
+    cobra.io.save_json_model(model, str(path))  # the gene order is the file's from now on
+    code = ("import cobra, hashlib, sys\n"
+            "from cobra_gdel.network_features import network_for\n"
+            "m = cobra.io.load_json_model(sys.argv[1])\n"
+            "net = network_for(m)\n"
+            "h = hashlib.md5()\n"
+            "for met in m.metabolites: h.update(net.scores(met.id).tobytes())\n"
+            "print(h.hexdigest())\n")
+    answers = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", code, str(path)], env=env, check=True,
+                             capture_output=True, text=True, timeout=300)
+        answers.add(out.stdout.strip().splitlines()[-1])
+    assert len(answers) == 1, answers
 
 
 def test_network_predictor_interface(textbook):

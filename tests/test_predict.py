@@ -153,12 +153,15 @@ def test_no_fallback_when_the_first_repair_couples_or_no_design_exists(textbook_
 @pytest.mark.parametrize("model_id, targets", [("iMM904", ["succ_e", "pyr_e", "ala__L_e"]),
                                                ("iML1515", ["succ_e", "ac_e", "pyr_e"])])
 def test_bundled_genome_scale_predictors_design_coupled(model_id, targets):
-    """The bundled fpnet predictors: chosen by model id, fit their training strategies,
+    """The bundled fpnet predictors (iMM904's gated: the network predictor scores
+    targets with novel networks): chosen by model id, fit their training strategies,
     and every design comes back verified (the data model is left unchanged)."""
     model = load_data_model(model_id)
     strategies = load_strategies(model_id)
     predictor = cobra_gdel.predict.resolve_predictor(model)
-    assert type(predictor).__name__ == "FingerprintNetPredictor"
+    learned = getattr(predictor, "base_", predictor)
+    assert type(learned).__name__ == "FingerprintNetPredictor"
+    assert (type(predictor).__name__ == "GatedPredictor") == (model_id == "iMM904")
     before = model_state(model)
     for target in targets:
         design = model.predict_deletions(target)
@@ -168,6 +171,23 @@ def test_bundled_genome_scale_predictors_design_coupled(model_id, targets):
         agree = ((design.probabilities >= 0.5) == published).mean()
         assert agree > 0.95, (target, agree)  # a training target: fitted closely
     assert model_state(model) == before
+
+
+def test_bundled_imm904_hands_novel_targets_to_the_network():
+    """iMM904's gated predictor: a training target's network is recorded (novelty 0
+    with HiGHS; near 0 allowed, since another LP solver may pick another optimal
+    network); an unseen target whose network keeps genes no training network keeps is scored
+    by the network predictor, and the design says so."""
+    model = load_data_model("iMM904")
+    predictor = cobra_gdel.predict.resolve_predictor(model)
+    assert predictor.novelty("succ_e") < 0.02 and predictor.scored_by("succ_e") is None
+    # hydrogen peroxide: not an iMM904 strategy target, embedded (iML1515's table); the
+    # most novel of the 7 embedded non-training targets at or above the threshold
+    assert "h2o2_c" not in predictor.kept_targets_ and predictor.knows_target("h2o2_c")
+    assert predictor.novelty("h2o2_c") >= 0.07  # 0.089 when this test was written
+    design = model.predict_deletions("h2o2_c", minimize=False, time_limit=30)
+    assert design.method.startswith("predict[network]+"), design.method
+    assert design.coupled == cobra_gdel.check_coupling(model, "h2o2_c", design.deletions).coupled
 
 
 def test_registration_warns_instead_of_overwriting():

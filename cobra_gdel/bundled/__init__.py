@@ -200,13 +200,14 @@ _LOADED: dict[tuple, object] = {}
 _LOCK = threading.Lock()
 
 
-def load(item: BundledPredictor | str | Path, device: str | None = None):
+def load(item: BundledPredictor | str | Path, device: str | None = None, *, model=None):
     """Load a bundled predictor (or a saved predictor file).
 
     Files are read once per process, path, device and file version (modification
     time and size: a rewritten file is read again); every call returns its own
     shallow copy, so that :meth:`embed_metabolites` on one caller's predictor never
-    changes another's. Safe to call from several threads.
+    changes another's. Safe to call from several threads. A predictor that reads the
+    model (the gated one) is bound to *model* when one is given.
     """
     from ..predictors import load_predictor
 
@@ -221,4 +222,7 @@ def load(item: BundledPredictor | str | Path, device: str | None = None):
         if loaded is None:
             logger.info("loading predictor %s on %s", path, device or "cpu")
             loaded = _LOADED[key] = load_predictor(path, device=device)
-    return copy.copy(loaded)
+    mine = copy.copy(loaded)
+    if model is not None and getattr(mine, "reads_model", False):
+        mine.fit(model=model)
+    return mine

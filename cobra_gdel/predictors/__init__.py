@@ -16,6 +16,9 @@ name            class                                                       lear
 ``network``     :class:`NetworkPredictor`: the model's own minimal           no
                 production networks (LPs); transferable, bound to a model
                 with ``fit(model=model)``
+``gated``       :class:`GatedPredictor`: a learned predictor (``fpnet``),    yes
+                with ``network`` for targets whose networks are novel;
+                ``fit(dataset, model=model)``
 =============== =========================================================== =========
 
 Every predictor follows the scikit-learn estimator contract (``__init__`` stores its
@@ -40,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from .base import RENAMED_PARAMS, TORCH_CLASSES, BasePredictor, predictor_class
 from .bpm import BPMPredictor
+from .gated import GatedPredictor
 from .knn import KNNPredictor
 from .network import NetworkPredictor
 from .prior import PriorPredictor
@@ -83,6 +87,7 @@ __all__ = [
     "KNNPredictor",
     "FingerprintNetPredictor",
     "NetworkPredictor",
+    "GatedPredictor",
     "PREDICTORS",
     "make_predictor",
     "load_predictor",
@@ -98,6 +103,7 @@ PREDICTORS: Mapping[str, tuple[type[BasePredictor], dict[str, Any]]] = _Registry
     "knn": ("KNNPredictor", {}),
     "fpnet": ("FingerprintNetPredictor", {}),
     "network": ("NetworkPredictor", {}),
+    "gated": ("GatedPredictor", {}),
 })
 
 
@@ -108,7 +114,7 @@ def make_predictor(name: str, **params: Any) -> BasePredictor:
     ----------
     name : str
         One of ``"prior"``, ``"bpm"``, ``"dnn"``, ``"deepgdel"``, ``"deepgdel_res"``, ``"knn"``,
-        ``"fpnet"``, ``"network"`` (case-insensitive; ``-`` is read as ``_``). A
+        ``"fpnet"``, ``"network"``, ``"gated"`` (case-insensitive; ``-`` is read as ``_``). A
         ``"network"`` predictor is bound to a model, not trained:
         ``make_predictor("network").fit(model=model)``.
     **params

@@ -182,6 +182,12 @@ class BasePredictor:
         self._check_fitted()
         return []
 
+    def scored_by(self, target: str) -> str | None:
+        """The name :func:`cobra_gdel.predict_deletions` records in ``design.method``
+        (``"predict[<name>]+…"``) for *target*: None for a learned predictor (plain
+        ``"predict+…"``), its own name for one that reads the model."""
+        return self.name if getattr(self, "reads_model", False) else None
+
     def _check_fitted(self) -> None:
         if not getattr(self, "genes_", None):
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(dataset) first")
