@@ -331,15 +331,18 @@ class CouplingChecker:
         production_lb = check_bound("production_lb", production_lb)
         rid, name = self.production(target)[0], getattr(target, "id", target)
         self.apply(disabled)
-        growth, low, high = self._evaluate(self.production_terms(target), deadline)
+        growth, low, high = self._evaluate(self.production_terms(target), deadline,
+                                           growth_lb)
         reason = _verdict(growth, low, high, growth_lb, production_lb)
         growth = 0.0 if math.isnan(growth) else float(growth)  # NaN: no feasible flux at all
         return CouplingReport(name, rid, deleted, not reason, growth, float(low), float(high),
                               disabled, growth_lb, production_lb, reason, self.rules.gene_reactions)
 
-    def _evaluate(self, terms, deadline: float | None) -> tuple[float, float, float]:
+    def _evaluate(self, terms, deadline: float | None,
+                  growth_lb: float = 0.0) -> tuple[float, float, float]:
         """(max growth, min and max production at that growth); all NaN when no flux
-        distribution is feasible.
+        distribution is feasible; production NaN when its LPs fail at a growth below
+        *growth_lb* (the verdict, not coupled, needs no production then).
 
         When production is infeasible at the growth the same LP just found, the solves
         are repeated from a fresh basis, then on a fresh problem, then with growth fixed
@@ -374,6 +377,11 @@ class CouplingChecker:
                 deadline=deadline)
             if not math.isnan(low):
                 return growth, low, high
+        if growth + EPS < growth_lb:
+            logger.warning("production infeasible at the maximal growth %.3g, below growth_lb "
+                           "%g: not coupled by growth, production not reported", growth,
+                           growth_lb)
+            return growth, nan, nan
         raise SolverError(
             f"production of the target is infeasible at the maximal growth {growth:.6g} that "
             f"the same LP ({self.interface.__name__}) just found, even on a fresh problem "

@@ -19,6 +19,7 @@ from .coupling import EPS
 from .report import CouplingReport, better_report
 from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, finish
+from .exceptions import SolverError
 from .heuristics import close_routes, margin_search
 from .lp import solver_interface
 from .milp import MinRNProblem
@@ -318,12 +319,22 @@ class _Rounds:
                 or deleted in self.polished):
             return report, "search"
         self.polished.add(deleted)
-        closed = self._timed("greedy", close_routes, task, report, self.pool, task.clock,
-                             GREEDY_MAX_CHECKS)
-        if closed.coupled:
+        closed = self._completion("greedy", close_routes, task, report, self.pool,
+                                  task.clock, GREEDY_MAX_CHECKS)
+        if closed is not None and closed.coupled:
             return closed, "search+greedy"
-        found = self._timed("margin", margin_search, task, sorted(deleted), self.pool,
-                            task.clock)
+        found = self._completion("margin", margin_search, task, sorted(deleted), self.pool,
+                                 task.clock)
         if found is not None:
             return found, "search+margin"
         return report, "search"
+
+    def _completion(self, key: str, function, *args) -> CouplingReport | None:
+        """A completion heuristic's report; None when one of its checks fails numerically
+        (:class:`SolverError`): the decoded design stays as it was, the rounds go on."""
+        try:
+            return self._timed(key, function, *args)
+        except SolverError as exc:
+            logger.warning("search %s: %s stopped by a solver failure: %s", self.task.target,
+                           key, exc)
+            return None

@@ -5,6 +5,7 @@ raises an unexpected exception type."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -85,6 +86,40 @@ def test_production_infeasible_at_the_growth_just_found_is_an_error(model, monke
     monkeypatch.setattr(lp_module.FluxProblem, "solve", no_production)
     with pytest.raises(SolverError, match="numerical failure"):
         checker.check("succ_e", PUBLISHED_SUCC)
+
+
+def test_production_failure_below_the_growth_bound_is_not_coupled(model, monkeypatch):
+    """Where growth is already below growth_lb the verdict needs no production: LPs that
+    fail there give 'not coupled' (production NaN), not an error (iMM904 2hhxdal_c and
+    2hp6mbq_m raised from predict_deletions before: growth 0.00044 and 0)."""
+    checker = cobra_gdel.CouplingChecker(model)
+    real = lp_module.FluxProblem.solve
+
+    def no_production(self, terms, direction, primal=False, seconds=None):
+        if direction == "min":
+            return None
+        return real(self, terms, direction, primal, seconds)
+
+    monkeypatch.setattr(lp_module.FluxProblem, "solve", no_production)
+    report = checker.check("succ_e", PUBLISHED_SUCC, growth_lb=10.0)
+    assert not report.coupled and report.reason.startswith("growth")
+    assert math.isnan(report.min_production) and report.growth_rate > 0.1
+
+
+def test_a_completion_heuristic_stopped_by_the_solver_leaves_the_search_going(model,
+                                                                               monkeypatch):
+    """A numerical failure in a check of the MILP rounds' route closing (iMM904
+    2hpmhmbq_m: a growth LP past its time limit) ends that heuristic, not the call."""
+    from cobra_gdel import search
+
+    def failing(*args, **kwargs):
+        raise SolverError("the LP ended with status 'time_limit' even on a fresh problem")
+
+    monkeypatch.setattr(search, "close_routes", failing)
+    design = cobra_gdel.search_deletions(model, "glu__L_e", time_limit=10)
+    assert design.method != "search+greedy"
+    if design.coupled:
+        assert cobra_gdel.check_coupling(model, "glu__L_e", design.deletions).coupled
 
 
 def test_infeasible_wild_type_is_an_infeasible_model_error(model):
