@@ -72,10 +72,8 @@ def test_lp_faults_raise_solver_error_and_leave_the_model(model, monkeypatch, ou
     cobra_gdel.clear_cache()
 
 
-def test_production_infeasible_at_the_growth_just_found_is_an_error(model, monkeypatch):
-    """A verdict is only given on optimal solves: production that stays infeasible at the
-    maximal growth is a numerical failure, never 'not coupled'."""
-    checker = cobra_gdel.CouplingChecker(model)
+def _no_production(monkeypatch) -> None:
+    """Every production LP (a minimisation) ends infeasible; growth LPs solve as usual."""
     real = lp_module.FluxProblem.solve
 
     def no_production(self, terms, direction, primal=False, seconds=None):
@@ -84,6 +82,13 @@ def test_production_infeasible_at_the_growth_just_found_is_an_error(model, monke
         return real(self, terms, direction, primal, seconds)
 
     monkeypatch.setattr(lp_module.FluxProblem, "solve", no_production)
+
+
+def test_production_infeasible_at_the_growth_just_found_is_an_error(model, monkeypatch):
+    """A verdict is only given on optimal solves: production that stays infeasible at the
+    maximal growth is a numerical failure, never 'not coupled'."""
+    checker = cobra_gdel.CouplingChecker(model)
+    _no_production(monkeypatch)
     with pytest.raises(SolverError, match="numerical failure"):
         checker.check("succ_e", PUBLISHED_SUCC)
 
@@ -93,14 +98,7 @@ def test_production_failure_below_the_growth_bound_is_not_coupled(model, monkeyp
     fail there give 'not coupled' (production NaN), not an error (iMM904 2hhxdal_c and
     2hp6mbq_m raised from predict_deletions before: growth 0.00044 and 0)."""
     checker = cobra_gdel.CouplingChecker(model)
-    real = lp_module.FluxProblem.solve
-
-    def no_production(self, terms, direction, primal=False, seconds=None):
-        if direction == "min":
-            return None
-        return real(self, terms, direction, primal, seconds)
-
-    monkeypatch.setattr(lp_module.FluxProblem, "solve", no_production)
+    _no_production(monkeypatch)
     report = checker.check("succ_e", PUBLISHED_SUCC, growth_lb=10.0)
     assert not report.coupled and report.reason.startswith("growth")
     assert math.isnan(report.min_production) and report.growth_rate > 0.1
