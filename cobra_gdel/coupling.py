@@ -33,14 +33,7 @@ from .gpr import RuleSet
 from .lp import DEFAULT_LP_TIME_LIMIT, FluxProblem, solver_interface
 from .modeldata import read_model
 from .report import CouplingReport
-from .targets import (
-    GROWTH_LB,
-    PRODUCTION_LB,
-    check_bound,
-    gene_id,
-    production_spec,
-    resolve_target,
-)
+from .targets import GROWTH_LB, PRODUCTION_LB, check_bound, gene_id, production_spec, resolve_target
 
 logger = logging.getLogger(__name__)
 
@@ -331,8 +324,7 @@ class CouplingChecker:
         production_lb = check_bound("production_lb", production_lb)
         rid, name = self.production(target)[0], getattr(target, "id", target)
         self.apply(disabled)
-        growth, low, high = self._evaluate(self.production_terms(target), deadline,
-                                           growth_lb)
+        growth, low, high = self._evaluate(self.production_terms(target), deadline, growth_lb)
         reason = _verdict(growth, low, high, growth_lb, production_lb)
         growth = 0.0 if math.isnan(growth) else float(growth)  # NaN: no feasible flux at all
         return CouplingReport(name, rid, deleted, not reason, growth, float(low), float(high),
@@ -378,9 +370,8 @@ class CouplingChecker:
             if not math.isnan(low):
                 return growth, low, high
         if growth + EPS < growth_lb:
-            logger.warning("production infeasible at the maximal growth %.3g, below growth_lb "
-                           "%g: not coupled by growth, production not reported", growth,
-                           growth_lb)
+            logger.warning("production infeasible at the maximal growth %.3g < growth_lb %g: "
+                           "not coupled by growth", growth, growth_lb)
             return growth, nan, nan
         raise SolverError(
             f"production of the target is infeasible at the maximal growth {growth:.6g} that "
