@@ -41,6 +41,7 @@ from cobra_gdel.data import (  # noqa: E402
     data_dir,
     predetermined_genes,
 )
+from cobra_gdel.evaluation import fit_predictor  # noqa: E402
 from cobra_gdel.exceptions import CobraGdelError  # noqa: E402
 from cobra_gdel.predict import predict_deletions  # noqa: E402
 from cobra_gdel.predictors import make_predictor  # noqa: E402
@@ -82,11 +83,7 @@ def run_model(model_id: str, predictor_name: str, folds: int, seed: int,
             break
         start = time.perf_counter()
         train_set = dataset.subset(train)
-        predictor = copy.deepcopy(base)
-        if getattr(predictor, "reads_model", False):  # gated: records the fold's networks
-            predictor.fit(train_set, model=model)
-        else:
-            predictor.fit(train_set)
+        predictor = fit_predictor(copy.deepcopy(base), train_set, model)
         prior = make_predictor("prior").fit(train_set)
         fit_seconds.append(time.perf_counter() - start)
         logger.info("%s fold %d: fitted in %.1f s", model_id, fold, fit_seconds[-1])

@@ -108,14 +108,13 @@ def _dataset(args):
 
 
 def _cmd_train(args) -> int:
+    from .evaluation import fit_predictor
     from .predictors import make_predictor
 
     dataset = _dataset(args)
     predictor = make_predictor(args.predictor, device=args.device, progress=True)
-    if getattr(predictor, "reads_model", False):  # the gated predictor reads model.json too
-        predictor.fit(dataset, model=_folder_model(Path(args.data)))
-    else:
-        predictor.fit(dataset)
+    reads_model = getattr(predictor, "reads_model", False)  # network, gated: model.json
+    fit_predictor(predictor, dataset, _folder_model(Path(args.data)) if reads_model else None)
     predictor.save(args.output)
     sys.stdout.write(f"trained {args.predictor} on {dataset.n_targets} targets x "
                      f"{len(dataset.genes)} genes of {dataset.model_id}; saved to {args.output}\n")

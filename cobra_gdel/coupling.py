@@ -331,7 +331,7 @@ class CouplingChecker:
                               disabled, growth_lb, production_lb, reason, self.rules.gene_reactions)
 
     def _evaluate(self, terms, deadline: float | None,
-                  growth_lb: float = 0.0) -> tuple[float, float, float]:
+                  growth_lb: float) -> tuple[float, float, float]:
         """(max growth, min and max production at that growth); all NaN when no flux
         distribution is feasible; production NaN when its LPs fail at a growth below
         *growth_lb* (the verdict, not coupled, needs no production then).

@@ -48,8 +48,8 @@ from .gpr import RuleSet
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GROUPS", "METRICS", "cross_validate", "cross_validate_folds", "fold_groups",
-           "leave_one_model_out", "reaction_prior", "summarise", "format_table"]
+__all__ = ["GROUPS", "METRICS", "cross_validate", "cross_validate_folds", "fit_predictor",
+           "fold_groups", "leave_one_model_out", "reaction_prior", "summarise", "format_table"]
 
 METRICS = ("accuracy", "precision", "recall", "f1", "auc")
 #: The fold groupings of :func:`cross_validate`.
@@ -67,8 +67,9 @@ def fold_groups(dataset: StrategyDataset, groups: str | None) -> list[str] | Non
     raise ValueError(f"groups must be one of {GROUPS} or None, not {groups!r}")
 
 
-def _fit(estimator, train: StrategyDataset, model):
-    """Fit on *train*; a predictor that reads the model is bound to *model*."""
+def fit_predictor(estimator, train: StrategyDataset, model=None):
+    """Fit *estimator* on *train*; one that reads the model too (``network``,
+    ``gated``) gets *model* (ValueError without it). Returns the fitted estimator."""
     if getattr(estimator, "reads_model", False):
         if model is None:
             raise ValueError(f"predictor {estimator.name!r} reads the model: pass model=")
@@ -129,7 +130,7 @@ def cross_validate_folds(
             if "random_state" in est.get_params():
                 est.set_params(random_state=split_seed * 1000 + k)
             train_set, test_set = dataset.subset(train), dataset.subset(test)
-            _fit(est, train_set, model)
+            fit_predictor(est, train_set, model)
             proba = est.predict_frame(test_set)
             scores = score_predictions(test_set.labels, proba, exclude=exclude, threshold=0.5)
             rows.append(

@@ -122,12 +122,13 @@ def test_another_model_gets_the_training_networks_found_again(toy, textbook):
     training targets' networks are found again on it, so a training target stays at
     novelty 0 there."""
     _dataset, gated = toy
-    assert gated._train is not None  # the model it was trained on: recorded networks
+    # the model it was trained on: the recorded networks serve
+    assert gated._same_model[gated.network_.network_]
     other = textbook.copy()
     other.reactions.EX_glc__D_e.lower_bound = -5.0
     other.reactions.ATPM.lower_bound = 3.0
     bound = copy.copy(gated).fit(model=other)
-    assert bound._train is None
+    assert not bound._same_model[bound.network_.network_]  # found again on it
     for target in TRAIN:
         assert bound.novelty(target) == 0.0
-    assert bound._train.shape == (len(TRAIN), len(other.genes))
+    assert bound._training_networks().shape == (len(TRAIN), len(other.genes))

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -48,6 +49,19 @@ __all__ = ["GatedPredictor", "THRESHOLD"]
 
 #: Novelty from which a target is scored by the network predictor (see the module).
 THRESHOLD = 0.05
+
+
+def _kept_rows(network: NetworkPredictor,
+               targets: Sequence[str]) -> tuple[list[str], list[np.ndarray]]:
+    """The targets of *targets* that the bound model has a network for, and the genes
+    each network keeps (boolean rows in the model's gene order)."""
+    found, rows = [], []
+    for target in targets:
+        kept = _kept(network.network_.scores(target)) if network.knows_target(target) else None
+        if kept is not None:
+            found.append(target)
+            rows.append(kept)
+    return found, rows
 
 
 def _kept(scores: np.ndarray) -> np.ndarray | None:
@@ -155,56 +169,62 @@ class GatedPredictor(BasePredictor):
                 raise ValueError(f"base must learn from strategies, not read the model: "
                                  f"{self.base!r}")
             self.base_ = base.fit(dataset)
-            self._record(dataset.targets, NetworkPredictor().fit(model=model))
-            self.model_digest_ = _model_digest(model)
+            self._record(dataset.targets, model)
         elif not hasattr(self, "base_"):
             raise NotFittedError("GatedPredictor is not trained; call fit(dataset, model=model)")
         self.genes_ = list(self.base_.genes_)
         self._bind(model)
         return self
 
-    def _record(self, targets: Sequence[str], network: NetworkPredictor) -> None:
-        """The kept-gene sets of the training targets' networks (as gene indices)."""
-        self.model_id_ = network.model_id_
+    def _record(self, targets: Sequence[str], model) -> None:
+        """The kept-gene sets of the training targets' networks (as gene indices) on
+        the training *model*, and that model's digest."""
+        network = NetworkPredictor().fit(model=model)
+        self.model_id_, self.model_digest_ = model.id, _model_digest(model)
         self.kept_genes_ = list(network.genes_)
-        self.kept_targets_, self.kept_ = [], []
-        for target in targets:
-            if not network.knows_target(target):
-                continue
-            kept = _kept(network.network_.scores(target))
-            if kept is not None:
-                self.kept_targets_.append(target)
-                self.kept_.append(np.flatnonzero(kept).tolist())
+        self.kept_targets_, rows = _kept_rows(network, targets)
+        self.kept_ = [np.flatnonzero(row).tolist() for row in rows]
+        self._caches()
+
+    def _caches(self) -> None:
+        """Per bound network (kept while its model lives; shared by shallow copies, so a
+        call that binds a bundled predictor again repeats none of this): whether it is
+        the training model's, and the training networks' 0/1 matrix on it."""
+        self._same_model: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._matrices: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def _bind(self, model) -> None:
         """Bind the network predictor. The recorded networks serve the model they were
-        recorded on (the same reactions, bounds, rules and objective); on another model the training targets' networks are
-        found again on it at the first :meth:`novelty` (textbook's, for e_coli_core's
-        predictor, differ from e_coli_core's in a quarter of their genes, for reasons of
-        the model and not of the target)."""
+        recorded on (the same reactions, bounds, rules and objective); on another model
+        the training targets' networks are found again on it at the first
+        :meth:`novelty` (textbook's, for e_coli_core's predictor, differ from
+        e_coli_core's in a quarter of their genes, for reasons of the model and not of
+        the target)."""
         self.network_ = NetworkPredictor().fit(model=model)
-        self._train = None
-        if _model_digest(model) != self.model_digest_:
-            return
-        index = self.network_.network_.gene_index
-        matrix = np.zeros((len(self.kept_), len(self.network_.genes_)), dtype=np.int64)
-        for row, kept in enumerate(self.kept_):
-            columns = [index[g] for g in (self.kept_genes_[i] for i in kept) if g in index]
-            matrix[row, columns] = 1
-        self._train = matrix
+        network = self.network_.network_
+        if network not in self._same_model:
+            self._same_model[network] = _model_digest(model) == self.model_digest_
 
     def _training_networks(self) -> np.ndarray:
         """The training targets' kept-gene sets on the bound model (0/1 rows)."""
-        if self._train is None:
-            network = self.network_
-            rows = [_kept(network.network_.scores(t)) for t in self.kept_targets_
-                    if network.knows_target(t)]
-            rows = [r for r in rows if r is not None]
+        network = self.network_.network_
+        matrix = self._matrices.get(network)
+        if matrix is not None:
+            return matrix
+        if self._same_model[network]:
+            index = network.gene_index
+            matrix = np.zeros((len(self.kept_), len(network.genes)), dtype=np.int64)
+            for row, kept in enumerate(self.kept_):
+                genes = (self.kept_genes_[i] for i in kept)
+                matrix[row, [index[g] for g in genes if g in index]] = 1
+        else:
+            _targets, rows = _kept_rows(self.network_, self.kept_targets_)
             logger.info("networks of %d training targets found on %s", len(rows),
-                        network.model_id_)
-            self._train = (np.array(rows, dtype=np.int64) if rows
-                           else np.zeros((0, len(network.genes_)), dtype=np.int64))
-        return self._train
+                        self.network_.model_id_)
+            matrix = (np.array(rows, dtype=np.int64) if rows
+                      else np.zeros((0, len(network.genes)), dtype=np.int64))
+        self._matrices[network] = matrix
+        return matrix
 
     def _check_bound(self) -> None:
         self._check_fitted()
@@ -323,3 +343,4 @@ class GatedPredictor(BasePredictor):
         self.model_id_, self.model_digest_ = str(state["model_id"]), str(state["model_digest"])
         self.genes_ = list(base.genes_)
         self.network_ = None
+        self._caches()
