@@ -17,13 +17,14 @@ import logging
 from collections.abc import Callable
 
 from .analysis import route_open
+from .exceptions import SolverError
 from .coupling import EPS, GROWTH_TOLERANCE
 from .report import CouplingReport
 from .problem import Clock, DesignTask
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["close_routes", "growth_pair", "margin_search"]
+__all__ = ["close_routes", "growth_pair", "guarded", "margin_search"]
 
 #: Most single-gene LPs the margin search evaluates per step, of each kind (options that
 #: leave the μP solution intact, and the others).
@@ -222,3 +223,19 @@ def close_routes(task: DesignTask, report: CouplingReport, pool: list[str], cloc
         current.add(best_gene)
         report = best_trial
     return report
+
+
+def guarded(task: DesignTask, name: str, function: Callable, *args, **kwargs):
+    """``function(*args, **kwargs)``, a completion heuristic, with every LP bounded by the task's
+    time budget (:meth:`DesignTask.bounded`). None when one of its solves fails or
+    would run past that budget (logged): the heuristic ends there, its caller goes on
+    with the design it had."""
+    try:
+        with task.bounded():
+            return function(*args, **kwargs)
+    except SolverError as exc:
+        if task.clock.expired(name):  # recorded: the design says the limit cut it short
+            logger.info("%s: %s stopped at the time limit (%s)", task.target, name, exc)
+        else:
+            logger.warning("%s: %s stopped by a solver failure: %s", task.target, name, exc)
+        return None

@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
-from optlang.interface import INFEASIBLE, OPTIMAL, UNBOUNDED
+from optlang.interface import INFEASIBLE, OPTIMAL, TIME_LIMIT, UNBOUNDED
 from optlang.symbolics import Zero
 
 from ._highs import banner_to_stderr
@@ -124,6 +125,8 @@ class FluxProblem:
                                          float | None]] = []
         self.rebuilds = 0
         self._added = 0
+        #: ``time.perf_counter()`` time every solve stops at (see :meth:`bounded`).
+        self.deadline: float | None = None
         self._build()
 
     @property
@@ -327,17 +330,32 @@ class FluxProblem:
             built problem; if that fails too, :class:`~cobra_gdel.exceptions.SolverError`
             is raised. No value is ever read from a solve that did not finish optimal.
         """
+        deadline = self.deadline
         if seconds is not None:
-            if seconds <= 0:
-                raise SolverError("the time limit was reached before an LP could be solved")
-            set_time_limit(self.problem, min(self.time_limit, seconds))
+            own = time.perf_counter() + seconds
+            deadline = own if deadline is None else min(deadline, own)
         try:
-            return self._solve(terms, direction, primal)
+            return self._solve(terms, direction, primal, deadline)
         finally:
-            if seconds is not None:
+            if deadline is not None:
                 set_time_limit(self.problem, self.time_limit)
 
-    def _solve(self, terms: Mapping[str, float], direction: str, primal: bool) -> float | None:
+    @contextmanager
+    def bounded(self, deadline: float | None) -> Iterator[None]:
+        """Every solve inside stops at *deadline* (a ``time.perf_counter()`` time; None
+        adds no bound): one that would run past it raises
+        :class:`~cobra_gdel.exceptions.SolverError` instead of being retried, so a
+        stage that gives up on a solver failure also keeps its caller's time limit."""
+        previous = self.deadline
+        if deadline is not None:
+            self.deadline = deadline if previous is None else min(previous, deadline)
+        try:
+            yield
+        finally:
+            self.deadline = previous
+
+    def _solve(self, terms: Mapping[str, float], direction: str, primal: bool,
+               deadline: float | None) -> float | None:
         status = "unsolved"
         for attempt in ("warm", "fresh basis", "fresh problem"):
             if attempt == "fresh basis":
@@ -347,6 +365,11 @@ class FluxProblem:
                 logger.warning("LP status %r after a fresh basis; rebuilding the problem.",
                                status)
                 self.rebuild()
+            left = None if deadline is None else deadline - time.perf_counter()
+            if left is not None:
+                if left <= 0:
+                    raise SolverError("the time limit was reached before an LP could be solved")
+                set_time_limit(self.problem, min(self.time_limit, left))
             self._set_objective(terms, direction)
             status = self._optimize(primal and attempt == "warm")
             if status == OPTIMAL:
@@ -355,6 +378,9 @@ class FluxProblem:
                 return None
             if attempt != "warm" and status == UNBOUNDED:
                 return math.inf if direction == "max" else -math.inf
+            if status == TIME_LIMIT and left is not None and left < self.time_limit:
+                raise SolverError(f"an LP ({self.interface.__name__}) was stopped at the "
+                                  f"time limit of its caller ({left:.1f} s left)")
         raise SolverError(
             f"the LP ({self.interface.__name__}) ended with status {status!r} even on a "
             f"fresh problem (time limit {self.time_limit} s)")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from .coupling import CouplingChecker, get_checker
@@ -168,6 +169,17 @@ class DesignTask:
     def with_clock(self, clock: Clock) -> DesignTask:
         """The same task on another budget."""
         return replace(self, clock=clock)
+
+    @contextmanager
+    def bounded(self) -> Iterator[None]:
+        """Every LP solved inside stops at the end of the task's time budget: one that
+        would run past it raises :class:`~cobra_gdel.exceptions.SolverError` (for the
+        completion heuristics, which end on a solver failure; the checks that decide a
+        returned design are not bounded)."""
+        left = self.clock.left()
+        deadline = None if math.isinf(left) else time.perf_counter() + left
+        with self.checker.lp.bounded(deadline):
+            yield
 
     def check(self, deletions: Iterable, growth_lb: float | None = None,
               production_lb: float | None = None) -> CouplingReport:

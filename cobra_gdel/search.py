@@ -19,8 +19,7 @@ from .coupling import EPS
 from .report import CouplingReport, better_report
 from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, finish
-from .exceptions import SolverError
-from .heuristics import close_routes, margin_search
+from .heuristics import close_routes, guarded, margin_search
 from .lp import solver_interface
 from .milp import MinRNProblem
 from .mip import MIN_SOLVE_SECONDS, MilpWork
@@ -330,11 +329,7 @@ class _Rounds:
         return report, "search"
 
     def _completion(self, key: str, function, *args) -> CouplingReport | None:
-        """A completion heuristic's report; None when one of its checks fails numerically
-        (:class:`SolverError`): the decoded design stays as it was, the rounds go on."""
-        try:
-            return self._timed(key, function, *args)
-        except SolverError as exc:
-            logger.warning("search %s: %s stopped by a solver failure: %s", self.task.target,
-                           key, exc)
-            return None
+        """A completion heuristic's report, its LPs bounded by the rounds' clock; None
+        when one of its checks fails numerically or would run past that clock
+        (:func:`~cobra_gdel.heuristics.guarded`): the decoded design stays as it was."""
+        return guarded(self.task, f"search {key}", self._timed, key, function, *args)
