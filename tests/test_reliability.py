@@ -121,6 +121,22 @@ def test_a_completion_heuristic_stopped_by_the_solver_leaves_the_search_going(mo
         assert cobra_gdel.check_coupling(model, "glu__L_e", design.deletions).coupled
 
 
+def test_a_failing_margin_search_leaves_repair_going(model, monkeypatch):
+    """iMM904 pser__L_c (``predict_deletions(time_limit=20)``) raised SolverError after
+    56.8 s: an LP of repair's margin search past its time limit on a fresh problem."""
+    repair_module = sys.modules["cobra_gdel.repair"]  # cobra_gdel.repair is the function
+
+    def failing(*args, **kwargs):
+        raise SolverError("the LP ended with status 'time_limit' even on a fresh problem")
+
+    monkeypatch.setattr(repair_module, "margin_search", failing)
+    scores = pd.Series(0.5, index=GENES)
+    design = cobra_gdel.repair(model, "succ_e", scores, time_limit=20)
+    assert design.method != "repair:margin"
+    if design.coupled:
+        assert cobra_gdel.check_coupling(model, "succ_e", design.deletions).coupled
+
+
 def test_a_solve_stopped_at_its_callers_time_limit_is_not_retried(model, monkeypatch):
     """An LP that the caller's time budget stops raises at once. Before, it was retried on
     a fresh basis and a fresh problem at the LP's own 20 s limit each: iMM904 aspsa_c took
