@@ -77,6 +77,13 @@ class MinimalNetwork:
 
     Built by :func:`network_for`; holds no reference to the model.
 
+    Parameters
+    ----------
+    model : cobra.Model
+    growth_levels : sequence of float
+        Growth bounds tried in turn for PRmax; the first also bounds the L1 LPs
+        (default ``GROWTH_LEVELS``; other values are for benchmarks).
+
     Attributes
     ----------
     model_id : str
@@ -90,8 +97,9 @@ class MinimalNetwork:
         ``"highs"`` or ``"optlang"``.
     """
 
-    def __init__(self, model) -> None:
+    def __init__(self, model, growth_levels: Sequence[float] = GROWTH_LEVELS) -> None:
         self.model_id = model.id
+        self.growth_levels = tuple(float(g) for g in growth_levels)
         self.reactions = [r.id for r in model.reactions]
         self.index = {rid: j for j, rid in enumerate(self.reactions)}
         self.metabolites = [m.id for m in model.metabolites]
@@ -127,7 +135,8 @@ class MinimalNetwork:
             structure.col(f"n{j}", *self._n_bounds[j])
         for coefs in self._stoich:
             structure.row(self._split(coefs), 0.0, 0.0)
-        self._growth_row = structure.row(self._split(self._growth), GROWTH_LEVELS[0], None)
+        self._growth_row = structure.row(self._split(self._growth), self.growth_levels[0],
+                                         None)
         try:
             import highspy  # noqa: F401
 
@@ -187,14 +196,14 @@ class MinimalNetwork:
 
     def _max_production(self, target: str) -> tuple[float, float]:
         """(PRmax, the growth bound it was found at)."""
-        for growth in GROWTH_LEVELS:
+        for growth in self.growth_levels:
             self._lp.set_row_bounds(self._growth_row, growth, None)
             self._set_production(target, 0.0)
             x = self._solve(self._production_costs(target), "max")
             best = 0.0 if x is None else float(self._lp.objective_value())
             if best >= PRODUCTION_LB:
                 return best, growth
-        return 0.0, GROWTH_LEVELS[-1]
+        return 0.0, self.growth_levels[-1]
 
     # ------------------------------------------------------------------ variants
     def active_sets(self, target: str, levels: Sequence = LEVELS,
@@ -209,7 +218,7 @@ class MinimalNetwork:
                 return self._active_sets(target, tuple(levels), tuple(reweights))
             finally:
                 self._set_production(target, None)
-                self._lp.set_row_bounds(self._growth_row, GROWTH_LEVELS[0], None)
+                self._lp.set_row_bounds(self._growth_row, self.growth_levels[0], None)
 
     def _active_sets(self, target: str, levels: tuple, reweights: tuple) -> dict[tuple, frozenset]:
         prmax, growth = self._max_production(target)
