@@ -24,7 +24,7 @@ from .problem import Clock, DesignTask
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["close_routes", "growth_pair", "guarded", "margin_search"]
+__all__ = ["close_routes", "growth_pair", "margin_search"]
 
 #: Most single-gene LPs the margin search evaluates per step, of each kind (options that
 #: leave the μP solution intact, and the others).
@@ -144,8 +144,16 @@ def margin_search(task: DesignTask, deleted: list[str], pool: list[str],
     The gene with the smallest μ0/μP is taken; the search gives up after more than
     *max_plateau* steps that leave μ0/μP where it was. *admissible* filters *pool*
     lazily: a gene is asked about only when it would be scored, with the same options
-    as filtering the whole pool first. Returns the coupled report, or None.
+    as filtering the whole pool first. Its LPs stop at *clock* (:func:`_bounded`).
+    Returns the coupled report, or None.
     """
+    return _bounded(task, clock, "margin", _margin_steps, task, deleted, pool, clock,
+                    max_plateau, admissible)
+
+
+def _margin_steps(task: DesignTask, deleted: list[str], pool: list[str], clock: Clock,
+                  max_plateau: int, admissible: Callable[[str], bool] | None
+                  ) -> CouplingReport | None:
     current = set(deleted)
     plateau = 0
     (mu_p, flux_p), (mu_0, flux_0) = growth_pair(task, current)
@@ -184,10 +192,18 @@ def close_routes(task: DesignTask, report: CouplingReport, pool: list[str], cloc
     reaction that carries flux in it. A deletion is kept when the design is coupled
     (returned at once) or still grows with a production route open; then the flux
     distribution is recomputed. Stops when no gene helps, after *max_checks* checks,
-    or when *clock* runs out. Returns the last accepted report (coupled or not).
+    or when *clock* runs out. Returns the last accepted report (coupled or not); *report*
+    itself when one of its LPs fails or would run past *clock* (:func:`_bounded`).
     """
     if report.coupled or report.growth_rate + EPS < task.growth_lb:
         return report
+    closed = _bounded(task, clock, "greedy", _close_steps, task, report, pool, clock,
+                      max_checks)
+    return report if closed is None else closed
+
+
+def _close_steps(task: DesignTask, report: CouplingReport, pool: list[str], clock: Clock,
+                 max_checks: int | None) -> CouplingReport:
     current = set(report.deletions)
     rules = task.checker.rules
     rejected: set[str] = set()
@@ -225,16 +241,17 @@ def close_routes(task: DesignTask, report: CouplingReport, pool: list[str], cloc
     return report
 
 
-def guarded(task: DesignTask, name: str, function: Callable, *args, **kwargs):
-    """``function(*args, **kwargs)``, a completion heuristic, with every LP bounded by the task's
-    time budget (:meth:`DesignTask.bounded`). None when one of its solves fails or
-    would run past that budget (logged): the heuristic ends there, its caller goes on
-    with the design it had."""
+
+def _bounded(task: DesignTask, clock: Clock, name: str, function: Callable, *args):
+    """``function(*args)`` with every LP bounded by *clock* (:meth:`DesignTask.bounded`).
+    None when one of its solves fails or would run past that clock (logged, and recorded
+    on the clock as a cut of *name* when it ran out): the heuristic ends there and its
+    caller goes on with the design it had."""
     try:
-        with task.bounded():
-            return function(*args, **kwargs)
+        with task.bounded(clock):
+            return function(*args)
     except SolverError as exc:
-        if task.clock.expired(name):  # recorded: the design says the limit cut it short
+        if clock.expired(name):  # recorded: the design says the limit cut it short
             logger.info("%s: %s stopped at the time limit (%s)", task.target, name, exc)
         else:
             logger.warning("%s: %s stopped by a solver failure: %s", task.target, name, exc)

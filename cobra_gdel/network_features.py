@@ -27,10 +27,11 @@ grows and produces the target would use, and which genes that network needs:
 The LPs are solved by the :mod:`cobra_gdel.mip` back-ends (HiGHS driven directly
 when ``highspy`` is installed, else optlang with the model's solver), from a cold
 start for every target, so that a target's answer depends neither on the targets
-scored before nor on the load of the machine; the AND-terms of every rule are held in a
-fixed order, so that the decode's ties do not follow the string hashes of the process. A :class:`MinimalNetwork` is built
-once per model (held weakly, rebuilt when the model's bounds, rules or objective
-change) and remembers the scores of every target it has answered.
+scored before nor on the load of the machine; the AND-terms of every rule are held
+in a fixed order, so that the decode's ties do not follow the string hashes of the
+process. A :class:`MinimalNetwork` is built once per model (held weakly, rebuilt when
+the model's bounds, rules or objective change) and remembers the scores of every
+target it has answered.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ import numpy as np
 
 from .analysis import grows_without
 from .cutsets import SMALL_MODEL_GENES, smallest_designs
-from .heuristics import MARGIN_PLATEAU, guarded, margin_search
+from .heuristics import MARGIN_PLATEAU, margin_search
 from .problem import DesignTask
 from .report import CouplingReport
 from .search import search
@@ -110,9 +110,9 @@ def _margin_pool(task: DesignTask) -> list[str]:
 def _margin_route(task: DesignTask) -> CouplingReport | None:
     """The margin search from the wild type over every deletable gene, trimmed."""
     large = len(task.checker.genes) > SMALL_MODEL_GENES
-    found = guarded(task, "margin route", margin_search, task, [], _margin_pool(task),
-                    task.clock, max_plateau=LARGE_MODEL_PLATEAU if large else MARGIN_PLATEAU,
-                    admissible=partial(grows_without, task))
+    found = margin_search(task, [], _margin_pool(task), task.clock,
+                          max_plateau=LARGE_MODEL_PLATEAU if large else MARGIN_PLATEAU,
+                          admissible=partial(grows_without, task))
     return None if found is None else _trimmed(task, found.deletions)
 
 

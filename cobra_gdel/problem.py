@@ -171,12 +171,12 @@ class DesignTask:
         return replace(self, clock=clock)
 
     @contextmanager
-    def bounded(self) -> Iterator[None]:
-        """Every LP solved inside stops at the end of the task's time budget: one that
-        would run past it raises :class:`~cobra_gdel.exceptions.SolverError` (for the
-        completion heuristics, which end on a solver failure; the checks that decide a
-        returned design are not bounded)."""
-        left = self.clock.left()
+    def bounded(self, clock: Clock | None = None) -> Iterator[None]:
+        """Every LP solved inside stops when *clock* (default: the task's) runs out: one
+        that would run past it raises :class:`~cobra_gdel.exceptions.SolverError` (for
+        the completion heuristics, which end on a solver failure; the checks that decide
+        a returned design are not bounded)."""
+        left = (self.clock if clock is None else clock).left()
         deadline = None if math.isinf(left) else time.perf_counter() + left
         with self.checker.lp.bounded(deadline):
             yield

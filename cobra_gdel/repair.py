@@ -45,7 +45,7 @@ from .report import CouplingReport, better_report
 from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, finish
 from .exceptions import NoProductionRouteError
-from .heuristics import guarded, margin_search
+from .heuristics import margin_search
 from .problem import Clock, DesignTask
 from .search import search
 
@@ -234,8 +234,7 @@ def threshold_stage(run: RepairRun, theta: float) -> DeletionDesign | None:
     logger.debug("repair %s θ=%.2f: %d deletions, %s", task.target, theta, len(restored),
                  "coupled" if report.coupled else report.reason)
     if not report.coupled and report.growth_rate + EPS >= task.growth_lb:
-        found = guarded(task, "repair margin", margin_search, task, restored, run.pool,
-                        task.clock)
+        found = margin_search(task, restored, run.pool, task.clock)
         if found is not None:
             report, method = found, "repair:margin"
     return run.offer(report, method)
@@ -366,7 +365,8 @@ def _restore_until_open(task: DesignTask, deleted: list[str]) -> list[str]:
     """Restore the fewest lowest-scored genes of *deleted* (sorted by score, descending)
     so that growth and a production route are possible, then delete again (up to
     ``REDELETE_MAX``, highest score first, while the task's clock runs) restored genes
-    that keep them possible. The wild type always has a route (checked before), so a list is always returned."""
+    that keep them possible. The wild type always has a route (checked before), so a
+    list is always returned."""
     if route_open(task, deleted):
         return deleted
     low = _open_prefix(task, [], deleted)

@@ -19,7 +19,7 @@ from .coupling import EPS
 from .report import CouplingReport, better_report
 from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, finish
-from .heuristics import close_routes, guarded, margin_search
+from .heuristics import close_routes, margin_search
 from .lp import solver_interface
 from .milp import MinRNProblem
 from .mip import MIN_SOLVE_SECONDS, MilpWork
@@ -318,18 +318,12 @@ class _Rounds:
                 or deleted in self.polished):
             return report, "search"
         self.polished.add(deleted)
-        closed = self._completion("greedy", close_routes, task, report, self.pool,
-                                  task.clock, GREEDY_MAX_CHECKS)
-        if closed is not None and closed.coupled:
+        closed = self._timed("greedy", close_routes, task, report, self.pool, task.clock,
+                             GREEDY_MAX_CHECKS)
+        if closed.coupled:
             return closed, "search+greedy"
-        found = self._completion("margin", margin_search, task, sorted(deleted), self.pool,
-                                 task.clock)
+        found = self._timed("margin", margin_search, task, sorted(deleted), self.pool,
+                            task.clock)
         if found is not None:
             return found, "search+margin"
         return report, "search"
-
-    def _completion(self, key: str, function, *args) -> CouplingReport | None:
-        """A completion heuristic's report, its LPs bounded by the rounds' clock; None
-        when one of its checks fails numerically or would run past that clock
-        (:func:`~cobra_gdel.heuristics.guarded`): the decoded design stays as it was."""
-        return guarded(self.task, f"search {key}", self._timed, key, function, *args)
