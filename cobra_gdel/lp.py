@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from optlang.interface import INFEASIBLE, OPTIMAL, TIME_LIMIT, UNBOUNDED
 from optlang.symbolics import Zero
 
+from ._glpk import column_count, column_indices, column_values, read_basis, write_basis
 from ._highs import banner_to_stderr
 from .exceptions import SolverError
 from .modeldata import ModelData
@@ -72,6 +73,10 @@ def set_time_limit(problem, seconds: float | None) -> None:
         problem.configuration.timeout = max(1.0, float(seconds))
 
 
+def _objective_key(terms: Mapping[str, float]) -> tuple:
+    return tuple(sorted(terms.items()))
+
+
 def _finite(value: float) -> float | None:
     return None if math.isinf(value) else value
 
@@ -108,7 +113,12 @@ class FluxProblem:
         Reaction id → wild-type net bounds.
     current : dict
         Reaction id → the net bounds now set.
+    keep_bases : bool
+        GLPK: warm-start each dual-simplex solve from the last optimal basis of its own
+        objective (class attribute, True; False only to measure what it saves).
     """
+
+    keep_bases = True
 
     def __init__(self, data: ModelData, interface, time_limit: float = DEFAULT_LP_TIME_LIMIT,
                  *, cap: bool = False, structural: bool = False) -> None:
@@ -185,6 +195,8 @@ class FluxProblem:
         self._objective_coefs: dict[str, float] = {}
         set_time_limit(problem, self.time_limit)
         self._glpk = interface.__name__ == "optlang.glpk_interface"
+        self._flux_columns: tuple | None = None  # (GLPK columns, indices) of fluxes()
+        self._forget_bases()
         self.problem = problem
         if self._glpk:
             import swiglpk
@@ -238,6 +250,8 @@ class FluxProblem:
         self.problem.add(var)
         self.problem.update()
         self.variables[rid] = var
+        self._flux_columns = None
+        self._forget_bases()
         for met, coef in stoich.items():
             constraint = self._rows.get(met)
             if constraint is None:
@@ -259,6 +273,8 @@ class FluxProblem:
         self._objective_coefs.pop(rid, None)
         self.problem.remove(var)
         self.problem.update()
+        self._flux_columns = None  # the columns after it moved up
+        self._forget_bases()
         self._scale()
 
     def add_constraint(self, name: str, terms: Mapping[str, float],
@@ -266,6 +282,7 @@ class FluxProblem:
         """Add a linear constraint over columns (kept across rebuilds)."""
         self.extra_constraints.append((name, dict(terms), lb, ub))
         self._add_constraint(self.problem, name, terms, lb, ub)
+        self._forget_bases()
         self._scale()
 
     def set_constraint_bounds(self, name: str, lb: float | None, ub: float | None) -> None:
@@ -292,15 +309,17 @@ class FluxProblem:
 
     def fluxes(self) -> dict[str, float]:
         """Reaction id → net flux of the last solve (call only after an optimal solve)."""
-        values = self.problem.primal_values
-        out = {}
-        for rid in self.current:
-            columns = self._columns(rid)
-            value = values[self.variables[columns[0]].name]
-            if len(columns) == 2:
-                value -= values[self.variables[columns[1]].name]
-            out[rid] = value
-        return out
+        if not self._glpk:
+            values = self.problem.primal_values
+            return {rid: sum(sign * values[self.variables[c].name]
+                             for c, sign in zip(self._columns(rid), (1.0, -1.0)))
+                    for rid in self.current}
+        prob = self.problem.problem  # GLPK: by index (see cobra_gdel._glpk)
+        if self._flux_columns is None or self._flux_columns[0] != column_count(prob):
+            self._flux_columns = (column_count(prob), [
+                (rid, *column_indices(prob, [self.variables[c].name for c in self._columns(rid)]))
+                for rid in self.current])
+        return column_values(prob, self._flux_columns[1])
 
     # -- solving ----------------------------------------------------------------------
     def solve(self, terms: Mapping[str, float], direction: str, primal: bool = False,
@@ -370,8 +389,13 @@ class FluxProblem:
                 if left <= 0:
                     raise SolverError("the time limit was reached before an LP could be solved")
                 set_time_limit(self.problem, min(self.time_limit, left))
+            warm, key = attempt == "warm", (_objective_key(terms), direction)
+            if warm:
+                self._switch_basis(key, restore=not primal)
             self._set_objective(terms, direction)
-            status = self._optimize(primal and attempt == "warm")
+            status = self._optimize(primal and warm)
+            self._last_key = key
+            self._last_dual = None if status != OPTIMAL or primal and warm else key
             if status == OPTIMAL:
                 return self.objective_value()
             if attempt != "warm" and status == INFEASIBLE:
@@ -384,6 +408,33 @@ class FluxProblem:
         raise SolverError(
             f"the LP ({self.interface.__name__}) ended with status {status!r} even on a "
             f"fresh problem (time limit {self.time_limit} s)")
+
+    def _forget_bases(self) -> None:
+        """Drop the bases kept by :meth:`_switch_basis` (the problem's rows or columns
+        changed, or the next solves must not depend on earlier ones)."""
+        self._bases: dict[tuple, tuple[list[int], list[int]]] = {}
+        self._last_dual: tuple | None = None
+        self._last_key: tuple | None = None
+
+    def _switch_basis(self, key: tuple, restore: bool) -> None:
+        """GLPK: keep the last solve's basis when the objective changes, and (*restore*)
+        warm-start a dual-simplex solve from the last optimal basis of its objective.
+
+        The last optimal basis of an objective stays dual feasible for it after bound
+        changes, which is what the dual simplex needs to re-optimise in a few pivots; a
+        basis optimal for another objective (a check's production solve before its next
+        growth solve) is not, and the dual simplex then first has to regain dual
+        feasibility. A basis is kept only from an optimal dual-simplex solve (row and
+        column statuses: a few milliseconds for a genome-scale model).
+        """
+        if not (self._glpk and self.keep_bases) or key == self._last_key:
+            return
+        if self._last_dual is not None:
+            self._bases[self._last_dual] = read_basis(self.problem.problem)
+            self._last_dual = None
+        basis = self._bases.get(key) if restore else None
+        if basis is not None:
+            write_basis(self.problem.problem, basis)
 
     def _set_objective(self, terms: Mapping[str, float], direction: str) -> None:
         """Change the persistent objective's coefficients and sense in place."""
@@ -448,6 +499,7 @@ class FluxProblem:
         self._fresh_basis()
 
     def _fresh_basis(self) -> None:
+        self._forget_bases()
         if self._glpk:
             import swiglpk
 

@@ -297,3 +297,66 @@ def test_primal_warm_start_gives_the_dual_simplex_values(textbook, monkeypatch):
         for field in ("growth_rate", "min_production", "max_production"):
             a, b = getattr(report, field), getattr(want, field)
             assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, abs=1e-6), field
+
+
+def _checks_and_iterations(model, cases):
+    """Reports of *cases* on a fresh checker, and the simplex iterations of their
+    growth LPs."""
+    import swiglpk
+
+    checker = CouplingChecker(model)
+    reports, iterations = [], 0
+    for target, deletions in cases:
+        before = swiglpk.glp_get_it_cnt(checker.lp.problem.problem)
+        checker.max_growth(deletions)
+        iterations += swiglpk.glp_get_it_cnt(checker.lp.problem.problem) - before
+        reports.append(checker.check(target, deletions))
+    return reports, iterations
+
+
+def test_kept_bases_give_the_same_values_in_fewer_iterations(textbook, monkeypatch):
+    """Each dual-simplex LP starts from the last optimal basis of its own objective
+    (``FluxProblem.keep_bases``): the values are those of warm starts from the last
+    solve's basis, and the growth LPs after production solves take fewer pivots."""
+    import random
+
+    from cobra_gdel.lp import FluxProblem
+
+    rng = random.Random(0)
+    genes = sorted(g.id for g in textbook.genes)
+    cases = [(t, rng.sample(genes, k)) for t in ("succ_e", "ac_e", "etoh_e")
+             for k in (0, 2, 3, 5, 8) for _ in range(2)]
+    kept, kept_iterations = _checks_and_iterations(textbook, cases)
+    monkeypatch.setattr(FluxProblem, "keep_bases", False)
+    plain, plain_iterations = _checks_and_iterations(textbook, cases)
+    for (target, deletions), a, b in zip(cases, kept, plain):
+        assert a.coupled == b.coupled, (target, deletions)
+        for field in ("growth_rate", "min_production", "max_production"):
+            x, y = getattr(a, field), getattr(b, field)
+            assert (math.isnan(x) and math.isnan(y)) or x == pytest.approx(y, abs=1e-6), field
+    assert kept_iterations < plain_iterations
+
+
+def test_fluxes_follow_added_and_removed_columns(textbook):
+    """``FluxProblem.fluxes`` reads GLPK's columns by index: the same values as optlang's
+    lookup by name, also after a column is added and removed again."""
+    from cobra_gdel.lp import FluxProblem
+    from cobra_gdel.modeldata import read_model
+
+    lp = FluxProblem(read_model(textbook), cobra_gdel.lp.solver_interface(textbook, "glpk"))
+
+    def by_name() -> dict:
+        values = lp.problem.primal_values
+        return {rid: sum(sign * values[lp.variables[c].name]
+                         for c, sign in zip(lp._columns(rid), (1.0, -1.0)))
+                for rid in lp.current}
+
+    lp.solve(lp.objective_terms, "max")
+    assert lp.fluxes() == by_name()
+    lp.add_reaction("DM_test_succ", {"succ_c": -1.0}, 0.0, 1000.0)
+    lp.solve({"DM_test_succ": 1.0}, "max")
+    fluxes = lp.fluxes()
+    assert fluxes == by_name() and fluxes["DM_test_succ"] > 1.0
+    lp.remove_reaction("DM_test_succ")
+    lp.solve(lp.objective_terms, "max")
+    assert lp.fluxes() == by_name() and "DM_test_succ" not in lp.fluxes()
