@@ -33,13 +33,12 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
-from benchmarks.transfer import _data, _unseen_model  # noqa: E402
+from benchmarks.transfer import _data, _sample, _unseen_model  # noqa: E402
 from cobra_gdel.exceptions import NoProductionRouteError  # noqa: E402
 from cobra_gdel.lp import FluxProblem  # noqa: E402
 from cobra_gdel.predict import predict_deletions  # noqa: E402
@@ -52,8 +51,7 @@ def _model_and_targets(name: str, n: int, seed: int):
         model, pool, _how = _unseen_model("salmonella", n, seed)
         return model, pool
     dataset, model = _data(name)
-    order = np.random.default_rng(seed).permutation(dataset.n_targets)
-    return model, [dataset.targets[i] for i in order]
+    return model, _sample(list(dataset.targets), n, seed)
 
 
 def _call(model, target: str, keep: bool, limit: float) -> dict:

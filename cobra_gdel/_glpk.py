@@ -9,14 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["column_count", "column_indices", "column_values", "read_basis", "write_basis"]
-
-
-def column_count(prob) -> int:
-    """How many columns *prob* has."""
-    import swiglpk
-
-    return swiglpk.glp_get_num_cols(prob)
+__all__ = ["column_indices", "column_values", "read_basis", "write_basis"]
 
 
 def column_indices(prob, names: Iterable[str]) -> list[int]:

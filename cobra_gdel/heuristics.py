@@ -241,7 +241,6 @@ def _close_steps(task: DesignTask, report: CouplingReport, pool: list[str], cloc
     return report
 
 
-
 def _bounded(task: DesignTask, clock: Clock, name: str, function: Callable, *args):
     """``function(*args)`` with every LP bounded by *clock* (:meth:`DesignTask.bounded`).
     None when one of its solves fails or would run past that clock (logged, and recorded

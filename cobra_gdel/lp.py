@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from optlang.interface import INFEASIBLE, OPTIMAL, TIME_LIMIT, UNBOUNDED
 from optlang.symbolics import Zero
 
-from ._glpk import column_count, column_indices, column_values, read_basis, write_basis
+from ._glpk import column_indices, column_values, read_basis, write_basis
 from ._highs import banner_to_stderr
 from .exceptions import SolverError
 from .modeldata import ModelData
@@ -195,8 +195,6 @@ class FluxProblem:
         self._objective_coefs: dict[str, float] = {}
         set_time_limit(problem, self.time_limit)
         self._glpk = interface.__name__ == "optlang.glpk_interface"
-        self._flux_columns: tuple | None = None  # (GLPK columns, indices) of fluxes()
-        self._forget_bases()
         self.problem = problem
         if self._glpk:
             import swiglpk
@@ -205,7 +203,7 @@ class FluxProblem:
             # primal one by itself). The primal simplex warm-started across very different
             # deletion sets reported wrong optima here (iMM904, iML1515 strategies).
             problem.configuration._smcp.meth = swiglpk.GLP_DUALP
-        self._scale()
+        self._restructured()
 
     def _balance_rows(self) -> dict[str, dict[str, float]]:
         """Metabolite id → {column: coefficient} of the mass balances."""
@@ -222,9 +220,13 @@ class FluxProblem:
                 rows.setdefault(met, {}).update(coefs)
         return rows
 
-    def _scale(self) -> None:
-        """Scale the GLPK matrix (again after a structural change; optlang would do it
-        before every solve, which costs more than the solve itself)."""
+    def _restructured(self) -> None:
+        """After the problem is built or its rows or columns change: the column indices
+        of :meth:`fluxes` and the bases kept by :meth:`_switch_basis` are dropped, and
+        the GLPK matrix is scaled again (optlang would do it before every solve, which
+        costs more than the solve itself)."""
+        self._flux_columns: list | None = None
+        self._forget_bases()
         if self._glpk:
             import swiglpk
 
@@ -250,8 +252,6 @@ class FluxProblem:
         self.problem.add(var)
         self.problem.update()
         self.variables[rid] = var
-        self._flux_columns = None
-        self._forget_bases()
         for met, coef in stoich.items():
             constraint = self._rows.get(met)
             if constraint is None:
@@ -260,7 +260,7 @@ class FluxProblem:
                 self.problem.add(constraint)
                 self.problem.update()
             constraint.set_linear_coefficients({var: coef})
-        self._scale()
+        self._restructured()
 
     def remove_reaction(self, rid: str) -> None:
         """Remove a reaction added by :meth:`add_reaction` (its column, not its rows):
@@ -273,17 +273,14 @@ class FluxProblem:
         self._objective_coefs.pop(rid, None)
         self.problem.remove(var)
         self.problem.update()
-        self._flux_columns = None  # the columns after it moved up
-        self._forget_bases()
-        self._scale()
+        self._restructured()
 
     def add_constraint(self, name: str, terms: Mapping[str, float],
                        lb: float | None = None, ub: float | None = None) -> None:
         """Add a linear constraint over columns (kept across rebuilds)."""
         self.extra_constraints.append((name, dict(terms), lb, ub))
         self._add_constraint(self.problem, name, terms, lb, ub)
-        self._forget_bases()
-        self._scale()
+        self._restructured()
 
     def set_constraint_bounds(self, name: str, lb: float | None, ub: float | None) -> None:
         """Change the bounds of a constraint made by :meth:`add_constraint`."""
@@ -315,11 +312,11 @@ class FluxProblem:
                              for c, sign in zip(self._columns(rid), (1.0, -1.0)))
                     for rid in self.current}
         prob = self.problem.problem  # GLPK: by index (see cobra_gdel._glpk)
-        if self._flux_columns is None or self._flux_columns[0] != column_count(prob):
-            self._flux_columns = (column_count(prob), [
+        if self._flux_columns is None:
+            self._flux_columns = [
                 (rid, *column_indices(prob, [self.variables[c].name for c in self._columns(rid)]))
-                for rid in self.current])
-        return column_values(prob, self._flux_columns[1])
+                for rid in self.current]
+        return column_values(prob, self._flux_columns)
 
     # -- solving ----------------------------------------------------------------------
     def solve(self, terms: Mapping[str, float], direction: str, primal: bool = False,
