@@ -309,6 +309,11 @@ class MinRNProblem:
         """The value of reaction (or extra variable) *name*'s column in the last solution."""
         return float(self.backend.values()[self._col(name)])
 
-    def add_cut(self, off: list[int]) -> None:
-        """No-good cut: at least one of the repressed switches must be 1."""
-        self.backend.add_row({col: 1.0 for col in off}, lb=1.0)
+    def add_cut(self, off: list[int], escape: list[int] = ()) -> None:
+        """Cut off a failing solution: at least one of its repressed switches *off* must
+        be 1, or one of the switches *escape* (on in it) must be 0:
+        ``Σ_off z + Σ_escape (1 − z) ≥ 1``. Without *escape*, gDel_minRN's no-good cut."""
+        row = {col: 1.0 for col in off}
+        for col in escape:
+            row[col] = row.get(col, 0.0) - 1.0
+        self.backend.add_row(row, lb=1.0 - len(escape))

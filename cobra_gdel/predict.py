@@ -501,7 +501,7 @@ def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series 
             left /= remaining
         # the MILP over every gene: in the last attempt only (the open one covers it)
         design = repair_task(task.with_clock(Clock(left, task.clock)), values,
-                             open_milp=remaining == 1)
+                             open_milp=remaining == 1, sweep=tag != "+open")
         for key, value in design.timings.items():
             timings[key] = timings.get(key, 0.0) + value
         designs.append((design, tag, name))

@@ -3,8 +3,11 @@
 :func:`search_deletions` builds the MILP of :mod:`cobra_gdel.milp` (the model is
 never modified), solves it, decodes the deleted genes and re-checks them with the
 pessimistic two-LP coupling check. A solution that fails is first completed by the
-LP-guided moves of :mod:`cobra_gdel.heuristics`, then excluded by a no-good cut on
-its repressed reactions, and the MILP is solved again.
+LP-guided moves of :mod:`cobra_gdel.heuristics`, then excluded by gDel_minRN's
+no-good cut on its repressed reactions (with ``escape_cuts``, relaxed by the failing
+design's escape: a later solution may also keep every one of them repressed if it
+switches off a reaction of the flux distribution through which production dropped to
+zero), and the MILP is solved again.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from .coupling import EPS
 from .report import CouplingReport, better_report
 from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, finish
-from .heuristics import close_routes, margin_search
+from .heuristics import close_routes, margin_search, min_production_flux
 from .lp import solver_interface
 from .milp import MinRNProblem
 from .mip import MIN_SOLVE_SECONDS, MilpWork
@@ -43,6 +46,8 @@ FIRST_SOLVE_SECONDS = 0.25
 #: checked at production_lb; requiring more production makes the maximally repressed
 #: network keep only routes through the target, which couples far more often.
 PRODUCTION_LEVELS = (0.1, 0.3, 0.01, 0.5)
+#: A flux above this carries a failing design's escape (the switches of the escape cut).
+ESCAPE_FLUX = 1e-9
 #: Most checks the greedy route-closing step makes after one MILP solution.
 GREEDY_MAX_CHECKS = 60
 #: Share of the time left that the margin search from caller-forced genes may use.
@@ -53,7 +58,8 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
                      production_lb: float = PRODUCTION_LB, max_iterations: int = 10,
                      time_limit: float | None = None, minimize: bool = False,
                      candidates: Iterable | None = None, protected: Iterable = (),
-                     forced: Iterable = (), solver=None) -> DeletionDesign:
+                     forced: Iterable = (), solver=None,
+                     escape_cuts: bool = False) -> DeletionDesign:
     """Find a growth-coupling gene-deletion design with the gDel_minRN MILP.
 
     The MILP represses as many reactions as possible while growth ≥ *growth_lb*
@@ -72,7 +78,7 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     growth_lb, production_lb : float
         Lower bounds on growth and on minimal production at maximal growth.
     max_iterations : int
-        Maximal number of MILP solves (each after a no-good cut).
+        Maximal number of MILP solves (each after a cut).
     time_limit : float, optional
         Seconds for the whole call; None: no overall limit (each MILP solve then stops
         after ``DEFAULT_MILP_TIME_LIMIT`` seconds).
@@ -92,6 +98,14 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
         optlang solver name ("glpk", "hybrid" (HiGHS), "cplex", "gurobi") for every LP
         and the MILP. Default: the model's solver for the LPs, and for the MILP HiGHS
         when the model uses GLPK and HiGHS is installed (else the model's).
+    escape_cuts : bool
+        Relax each no-good cut by the failing solution's escape: a later solution may
+        also keep every reaction it repressed switched off if it switches off one more
+        reaction of the flux distribution through which production dropped to zero
+        (every other such superset fails for the same reason). It keeps the MILP at
+        one repressed pattern, closing escapes one at a time, where the plain cut
+        (gDel_minRN's, the default) makes it move elsewhere; which couples sooner
+        depends on the target (docs/benchmarks.md, "The escape cut").
 
     Returns
     -------
@@ -116,7 +130,7 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     Solves are time limited (0.25 s or 0.002 s per gene binary, doubled after a solve
     that found no incumbent at all) and the incumbent is used; when its check fails
     with growth intact, genes that switch off routes bypassing production are added
-    (greedily, then by the μ0/μP margin search) before the no-good cut is added. The
+    (greedily, then by the μ0/μP margin search) before the cut is added. The
     first solve requires production ≥ *production_lb* (gDel_minRN); the next ones
     require, in turn, the ``PRODUCTION_LEVELS`` shares of the maximal production at
     *growth_lb* (and *production_lb* again): maximally repressed networks that must
@@ -145,11 +159,12 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     task = DesignTask.create(model, target, growth_lb=growth_lb, production_lb=production_lb,
                              protected=protected, solver=solver, time_limit=time_limit)
     return search(task, max_iterations=max_iterations, minimize=minimize,
-                  candidates=candidates, forced=forced)
+                  candidates=candidates, forced=forced, escape_cuts=escape_cuts)
 
 
 def search(task: DesignTask, *, max_iterations: int = 10, minimize: bool = False,
-           candidates: Iterable | None = None, forced: Iterable = ()) -> DeletionDesign:
+           candidates: Iterable | None = None, forced: Iterable = (),
+           escape_cuts: bool = False) -> DeletionDesign:
     """:func:`search_deletions` on a prepared :class:`~cobra_gdel.problem.DesignTask`
     (repair runs it on the uncertain genes)."""
     if int(max_iterations) < 1:
@@ -183,7 +198,7 @@ def search(task: DesignTask, *, max_iterations: int = 10, minimize: bool = False
     start = time.perf_counter()
     milp = MinRNProblem(task, deletable, solver_interface(task.model, task.milp_solver), forced)
     timings["build"] += time.perf_counter() - start
-    rounds = _Rounds(task, milp, forced, pool, timings)
+    rounds = _Rounds(task, milp, forced, pool, timings, escape_cuts)
     best, method, reason = rounds.run(int(max_iterations))
     if (best is None or not best.coupled) and not forced and clock.left() >= MIN_SOLVE_SECONDS:
         # Last resort with the time left: the margin search from the wild type (from
@@ -229,9 +244,10 @@ class _Rounds:
     """The MILP's no-good rounds: solve, decode, verify, complete or cut, repeat."""
 
     def __init__(self, task: DesignTask, milp: MinRNProblem, forced: frozenset[str],
-                 pool: list[str], timings: dict) -> None:
+                 pool: list[str], timings: dict, escape_cuts: bool = False) -> None:
         self.task, self.milp, self.forced, self.pool, self.timings = (task, milp, forced,
                                                                       pool, timings)
+        self.escape_cuts = escape_cuts
         self.polished: set[frozenset[str]] = set()
 
     def _timed(self, key: str, function, *args):
@@ -289,7 +305,7 @@ class _Rounds:
                 levels.remove(level)  # no further pattern produces this much
                 continue
             if outcome == "infeasible":
-                return best, method, (f"the MILP became infeasible after {iteration} no-good "
+                return best, method, (f"the MILP became infeasible after {iteration} "
                                       "cut(s): no further reaction pattern meets the requirements")
             if outcome == "failed":
                 fruitless += 1  # the next solve gets twice the time
@@ -302,8 +318,30 @@ class _Rounds:
                 return best, method, ""
             if not off:
                 return best, method, "the MILP represses no reaction; nothing left to cut"
-            milp.add_cut(off)
+            milp.add_cut(off, self._escape(deleted | self.forced, off)
+                         if self.escape_cuts else ())
         return best, method, f"no coupled design in {max_iterations} MILP iteration(s)"
+
+    def _escape(self, design: frozenset[str], off: list[int]) -> list[int]:
+        """The switches that are on and carry the failing *design*'s escape flux (a
+        minimal-production flux distribution at its maximal growth); empty when the
+        design does not grow (then every superset fails too).
+
+        A design that represses everything *design* represses and keeps these switches
+        on still allows that flux distribution, so it grows as much and can produce as
+        little: it fails too. The cut of :meth:`MinRNProblem.add_cut` therefore excludes
+        only such designs, and leaves the MILP the supersets that close the escape —
+        the plain no-good cut of gDel_minRN excludes every superset, coupled ones
+        included."""
+        task = self.task
+        report = task.check(design)  # answered from the task's memo: checked just before
+        if report.coupled or report.growth_rate + EPS < task.growth_lb:
+            return []
+        active = {r for r, v in min_production_flux(task, report).items()
+                  if abs(v) > ESCAPE_FLUX}
+        repressed = set(off)
+        return [s.col for s in self.milp.switches
+                if s.col not in repressed and not active.isdisjoint(s.reactions)]
 
     def _verify(self, iteration: int, deleted: frozenset[str], off: list
                 ) -> tuple[CouplingReport, str]:

@@ -255,3 +255,19 @@ def test_cut_set_stage_finds_a_design_at_the_growth_bound(textbook):
     assert design.coupled and design.method == "repair:cutset", design.reason
     assert len(design.deletions) <= 10
     assert check_coupling(textbook, "acald_e", design.deletions, growth_lb=0.1).coupled
+
+
+def test_uninformative_scores_without_the_sweep_go_to_the_milp(textbook):
+    """sweep=False (predict_deletions' open attempt) skips the threshold stages, whose
+    restores rank nothing when every score is equal, and starts with the MILP over every
+    gene; the design it returns is verified."""
+    from cobra_gdel.problem import DesignTask
+    from cobra_gdel.repair import repair_task
+
+    uniform = pd.Series(0.5, index=[g.id for g in textbook.genes])
+    swept = repair_task(DesignTask.create(textbook, "succ_e", time_limit=60), uniform)
+    direct = repair_task(DesignTask.create(textbook, "succ_e", time_limit=60), uniform,
+                         sweep=False)
+    assert swept.coupled and not swept.method.startswith("repair:milp")
+    assert direct.coupled and direct.method.startswith("repair:milp")
+    assert check_coupling(textbook, "succ_e", direct.deletions).coupled

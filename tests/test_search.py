@@ -391,3 +391,43 @@ def test_single_deletion_growth_matches_cobra(textbook):
         (gene,) = ids
         value = 0.0 if pd.isna(value) else max(0.0, value)
         assert growth[gene] == pytest.approx(value, abs=1e-6), gene
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.sampled_from(["succ_e", "ac_e", "for_e", "etoh_e", "lac__D_e", "akg_e"]),
+       st.randoms(use_true_random=False))
+def test_escape_cut_only_excludes_designs_that_fail(textbook, target, rng):
+    """The cut after a failing MILP solution (search._Rounds._escape, MinRNProblem.add_cut)
+    excludes the supersets of its repressed reactions that keep its escape switches on:
+    every such superset must fail the check too, and every escape switch is on."""
+    from cobra_gdel.search import _Rounds
+
+    task = DesignTask.create(textbook, target)
+    deletable = frozenset(growing(task, sorted(task.checker.genes - task.protected)))
+    milp = MinRNProblem(task, deletable, task.checker.interface)
+    rounds = _Rounds(task, milp, frozenset(), sorted(deletable), {}, escape_cuts=True)
+    rules = task.checker.rules
+    pool = sorted(deletable)
+    failing = None
+    for _ in range(40):  # a random design that grows but does not couple
+        design = frozenset(rng.sample(pool, rng.randint(1, 12)))
+        report = task.check(design)
+        if not report.coupled and report.growth_rate >= task.growth_lb:
+            failing = design
+            break
+    if failing is None:
+        return
+    disabled = rules.disabled(failing)
+    off = [s.col for s in milp.switches if set(s.reactions) <= disabled]
+    escape = rounds._escape(failing, off)
+    by_col = {s.col: s for s in milp.switches}
+    assert not set(escape) & set(off)
+    assert all(not set(by_col[c].reactions) & disabled for c in escape)
+    kept_on = {r for c in escape for r in by_col[c].reactions}
+    for _ in range(8):
+        extra = frozenset(rng.sample(pool, rng.randint(1, 10)))
+        superset = failing | extra
+        if rules.disabled(superset) & kept_on:
+            continue  # it closes the escape: the cut allows it
+        assert not task.check(superset).coupled
