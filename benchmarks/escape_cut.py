@@ -54,9 +54,8 @@ def _call(model, target: str, escape: bool, limit: float) -> dict:
             "min_production": design.min_production}
 
 
-def run(name: str, targets: list[str], limit: float) -> pd.DataFrame:
+def run(name: str, model, targets: list[str], limit: float) -> pd.DataFrame:
     """One row per target: both runs' seconds, outcome and size."""
-    model, _pool = _model_and_targets(name, 1, 0)
     rows = []
     for target in targets:
         try:
@@ -102,8 +101,8 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("cobra_gdel").setLevel(logging.ERROR)
     started = time.perf_counter()
-    targets = args.targets or _model_and_targets(args.model, args.sample, args.seed)[1]
-    frame = run(args.model, list(targets), args.time_limit)
+    model, sample = _model_and_targets(args.model, args.sample, args.seed)
+    frame = run(args.model, model, list(args.targets or sample), args.time_limit)
     table = summary(frame)
     print(frame.to_string(index=False))
     print(table.to_string(index=False))

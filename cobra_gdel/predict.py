@@ -499,9 +499,9 @@ def _repair_with_fallback(task: DesignTask, scores: pd.Series, prior: pd.Series 
         remaining = len(attempts) - i
         if left is not None:
             left /= remaining
-        # the MILP over every gene: in the last attempt only (the open one covers it)
+        # the MILP over every gene in the last attempt only; equal scores skip the sweep
         design = repair_task(task.with_clock(Clock(left, task.clock)), values,
-                             open_milp=remaining == 1, sweep=tag != "+open")
+                             open_milp=remaining == 1, sweep=values.nunique() > 1)
         for key, value in design.timings.items():
             timings[key] = timings.get(key, 0.0) + value
         designs.append((design, tag, name))
