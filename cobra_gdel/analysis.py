@@ -42,7 +42,8 @@ def single_growth(checker, genes: Iterable[str], clock: Clock | None = None
     left uncomputed when *clock* runs out (recorded on it) are missing from it, and
     callers treat them as not essential, which is always safe. Only genes that switch
     off a reaction used by one growth-maximal flux distribution of the wild type get an
-    LP; the others keep the wild type's growth."""
+    LP; the others keep the wild type's growth. Genes that switch off the same reactions
+    share one LP."""
     cache = checker.cache.setdefault("single_growth", {})
     todo = [g for g in genes if g not in cache]
     if not todo:
@@ -52,23 +53,32 @@ def single_growth(checker, genes: Iterable[str], clock: Clock | None = None
         lp = checker.cache["growth_lp"] = FluxProblem(checker.data, checker.interface,
                                                       time_limit=checker.lp.time_limit)
     used = _wild_type_support(checker, lp)
+    # Subunits of one complex switch off the same reactions: one LP for all of them
+    # (261 genes need an LP on Salmonella iYS1720, 221 distinct reaction sets).
+    by_disabled: dict[frozenset[str], float] = checker.cache.setdefault("growth_by_disabled", {})
     for gene in todo:
         if clock is not None and clock.expired("growth of single deletions"):
             break
-        disabled = checker.rules.disabled((gene,))
+        disabled = frozenset(checker.rules.disabled((gene,)))
         if not disabled & used:
             # The deletion leaves one growth-maximal flux distribution intact: the
             # wild type's growth, no LP needed (most genes of a genome-scale model).
             cache[gene] = checker.wild_type_growth
             continue
-        for rid in disabled:
-            lp.set_bounds(rid, 0.0, 0.0)
-        try:
-            value = lp.solve(checker.growth_coefs, "max")
-        finally:
+        if disabled not in by_disabled:
             for rid in disabled:
-                lp.restore(rid)
-        cache[gene] = 0.0 if value is None else max(0.0, value)
+                lp.set_bounds(rid, 0.0, 0.0)
+            try:
+                # GLPK's primal simplex from the last basis: 2.2-5.8x faster than the
+                # dual simplex here (which takes many pivots to bring growth down to 0
+                # for an essential gene), the same optima to 1.4e-6 on every distinct
+                # single deletion of the five models of benchmarks/milp_build.py.
+                value = lp.solve(checker.growth_coefs, "max", primal=True)
+            finally:
+                for rid in disabled:
+                    lp.restore(rid)
+            by_disabled[disabled] = 0.0 if value is None else max(0.0, value)
+        cache[gene] = by_disabled[disabled]
     return cache
 
 
@@ -112,46 +122,48 @@ def flux_ranges(checker, growth_lb: float, clock: Clock | None = None,
 
     Flux variability on a copy of the model's problem (extra constraints included)
     with bounds capped at ±1000 (these ranges are big-M constants of the MILP, never
-    part of a verdict), cached on the checker per growth bound and auxiliary
-    production reaction (not with closed reactions); rounded outwards by 1e-6
-    (relative) against solver tolerance. *production* (id, stoichiometry) is an
-    auxiliary sink that is not in the model: it is added open, because opening it
-    can widen the ranges of other reactions (a dead-end pathway of the wild type
-    carries flux once its product can leave), so ranges of the wild type alone would
-    cut off feasible designs. Reactions in *off* are closed (forced deletions), which
-    only narrows the ranges of every solution that has them closed. With *only*,
-    just those reactions get ranges (the MILP's switched reactions, the only ones
-    with big-M constants); the rest keep their capped bounds. When *clock* runs out,
-    the remaining reactions keep their capped bounds (valid, only looser), the clock
-    records it and the incomplete result is not cached.
+    part of a verdict), rounded outwards by 1e-6 (relative) against solver tolerance.
+    *production* (id, stoichiometry) is an auxiliary sink that is not in the model: it
+    is added open, because opening it can widen the ranges of other reactions (a
+    dead-end pathway of the wild type carries flux once its product can leave), so
+    ranges of the wild type alone would cut off feasible designs. Reactions in *off*
+    are closed (forced deletions), which only narrows the ranges of every solution
+    that has them closed. With *only*, just those reactions get ranges (the MILP's
+    switched reactions, the only ones with big-M constants); the rest keep their
+    capped bounds. When *clock* runs out, the remaining reactions keep their capped
+    bounds (valid, only looser) and the clock records it.
+
+    Each reaction's range is cached on the checker per growth bound and auxiliary
+    production reaction (not with closed reactions, which are one-off) as soon as it
+    is solved, so a later call solves only the reactions no call has solved yet: a
+    call cut short by its clock, or one with other *only* reactions, is not solved
+    again from the start (Salmonella pe180_c: 8.2 s of a 29 s repair attempt went to
+    ranges an earlier attempt had mostly solved before its clock ran out).
     """
-    key = (growth_lb, None if production is None else production[0], off, only)
     per_checker = checker.cache.setdefault("flux_ranges", {})
-    ranges = per_checker.get(key)
-    if ranges is not None:
-        return ranges
+    key = (growth_lb, None if production is None else production[0])
+    solved = per_checker.setdefault(key, {}) if not off else {}
+    capped = per_checker.get(("capped",) + key)
+    if capped is not None and all(rid in solved for rid in (capped if only is None else only)):
+        return {rid: solved.get(rid, bounds) for rid, bounds in capped.items()}
     start = time.perf_counter()
     lp = FluxProblem(checker.data, checker.interface, time_limit=checker.lp.time_limit,
                      cap=True)
     if production is not None:
         lp.add_reaction(production[0], production[1], 0.0, 1000.0)
+    per_checker[("capped",) + key] = capped = dict(lp.current)
+    todo = [rid for rid in capped if (only is None or rid in only) and rid not in solved]
     for rid in off:
         lp.set_bounds(rid, 0.0, 0.0)
     lp.add_constraint("growth", lp.objective_terms, lb=growth_lb, ub=None)
-    ranges = {}
-    complete = True
     # Only the objective changes from one solve to the next, so every basis after the
     # first stays primal feasible: the primal simplex warm-starts from it (4.9-10.7x
     # faster than the dual simplex on the genome-scale models, benchmarks/milp_build.py).
     warm = False
-    for rid, (lb, ub) in lp.current.items():
-        if only is not None and rid not in only:
-            ranges[rid] = (lb, ub)
-            continue
-        if clock is not None and (not complete or clock.expired("flux ranges")):
-            complete = False
-            ranges[rid] = (lb, ub)
-            continue
+    for rid in todo:
+        if clock is not None and clock.expired("flux ranges"):
+            break
+        lb, ub = lp.current[rid]
         terms = lp.terms({rid: 1.0})
         low = lp.solve(terms, "min", primal=warm) if lb < 0 else lb
         warm = warm or lb < 0
@@ -161,11 +173,12 @@ def flux_ranges(checker, growth_lb: float, clock: Clock | None = None,
             raise InfeasibleModelError(f"model {checker.model_id!r} cannot grow at >= "
                                        f"{growth_lb:g}"
                                        + (" with the forced deletions" if off else ""))
-        ranges[rid] = (max(lb, _outward(low, -1.0)), min(ub, _outward(high, 1.0)))
-    if complete and not off:  # forced sets are one-off: caching them only grows memory
-        per_checker[key] = ranges
-    logger.info("flux ranges of %s (%d reactions, %d closed) in %.2f s", checker.model_id,
-                len(ranges), len(off), time.perf_counter() - start)
+        solved[rid] = (max(lb, _outward(low, -1.0)), min(ub, _outward(high, 1.0)))
+    ranges = {rid: solved.get(rid, bounds) if rid not in off else lp.current[rid]
+              for rid, bounds in capped.items()}
+    logger.info("flux ranges of %s (%d of %d reactions solved now, %d closed) in %.2f s",
+                checker.model_id, sum(rid in solved for rid in todo), len(todo), len(off),
+                time.perf_counter() - start)
     return ranges
 
 

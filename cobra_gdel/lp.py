@@ -330,10 +330,12 @@ class FluxProblem:
         direction : {"max", "min"}
             Optimisation sense.
         primal : bool
-            GLPK: start with the primal simplex. Only for a solve whose warm-start
+            GLPK: start with the primal simplex. Meant for a solve whose warm-start
             basis is still primal feasible (the bounds are those of the previous
             optimal solve, only the objective changed or a row was relaxed
-            around its solution); after bound changes the dual simplex is used.
+            around its solution); after bound changes the dual simplex is used,
+            except where the primal one was measured to agree and be faster
+            (:func:`cobra_gdel.analysis.single_growth`).
         seconds : float, optional
             A tighter wall-clock limit for this solve than ``time_limit``.
 

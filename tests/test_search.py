@@ -182,6 +182,40 @@ def test_big_m_ranges_open_the_auxiliary_sink(textbook):
         assert opened[reaction][0] <= low + 1e-6 and opened[reaction][1] >= high - 1e-6
 
 
+def test_flux_ranges_cut_short_or_partial_are_finished_from_the_cache(textbook, caplog):
+    """Ranges solved by a call that its clock cut short, or that asked for a few
+    reactions only, are kept reaction by reaction: a later full call solves just the
+    rest and returns what a call on a fresh cache returns."""
+    import logging
+    import time
+    from cobra_gdel.analysis import flux_ranges
+
+    checker = get_checker(textbook)
+    checker.cache.pop("flux_ranges", None)
+    fresh = flux_ranges(checker, 0.05)
+    checker.cache.pop("flux_ranges", None)
+    spent = Clock(1e-9)
+    time.sleep(1e-3)
+    cut = flux_ranges(checker, 0.05, clock=spent)  # nothing solved: capped bounds
+    assert cut != fresh
+    assert all(cut[r][0] <= low and cut[r][1] >= high for r, (low, high) in fresh.items())
+    few = frozenset(["PFK", "PGI", "ACKr"])
+    partial_ranges = flux_ranges(checker, 0.05, only=few)
+    flat = {(rid, side): value for rid in few for side, value in enumerate(fresh[rid])}
+    assert {(rid, side): value for rid in few for side, value in enumerate(
+        partial_ranges[rid])} == pytest.approx(flat, rel=1e-9, abs=1e-9)  # other warm starts
+    with caplog.at_level(logging.INFO, logger="cobra_gdel.analysis"):
+        finished = flux_ranges(checker, 0.05)
+    assert set(finished) == set(fresh)
+    assert [v for r in fresh for v in finished[r]] == pytest.approx(
+        [v for r in fresh for v in fresh[r]], rel=1e-9, abs=1e-9)
+    assert f"{len(fresh) - len(few)} of {len(fresh) - len(few)} reactions solved now" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="cobra_gdel.analysis"):
+        assert flux_ranges(checker, 0.05, only=few) == finished
+    assert "flux ranges" not in caplog.text  # nothing left to solve
+
+
 def test_margin_search_from_wild_type(textbook):
     """The LP-guided margin search couples etoh_e with a single deletion (measured)."""
     from cobra_gdel.heuristics import margin_search
