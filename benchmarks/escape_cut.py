@@ -30,6 +30,8 @@ import logging
 import sys
 import time
 import warnings
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -44,62 +46,91 @@ from cobra_gdel.search import search_deletions  # noqa: E402
 logger = logging.getLogger("benchmarks.escape_cut")
 
 
-def _call(model, target: str, escape: bool, limit: float) -> dict:
+def _call(model, target: str, limit: float, **options) -> dict:
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        design = search_deletions(model, target, time_limit=limit, escape_cuts=escape)
+        design = search_deletions(model, target, time_limit=limit, **options)
     return {"seconds": time.perf_counter() - start, "coupled": design.coupled,
             "method": design.method, "size": len(design.deletions),
             "min_production": design.min_production}
 
 
-def run(name: str, model, targets: list[str], limit: float) -> pd.DataFrame:
-    """One row per target: both runs' seconds, outcome and size."""
+def alternating(name: str, model, targets: list[str], limit: float,
+                variants: dict[str, Callable[[], AbstractContextManager]],
+                options: dict[str, dict] | None = None) -> pd.DataFrame:
+    """One row per target: ``search_deletions`` under each of the two *variants*
+    (label → a context manager to run the call in, with the label's keyword
+    *options*), the order alternating from target to target, after one untimed call
+    that builds the per-model caches. Columns ``<label>_coupled``, ``_s``,
+    ``_method``, ``_size``."""
+    options = options or {}
+    labels = list(variants)
     rows = []
     for target in targets:
         try:
             if not rows:  # untimed: the per-model caches (LPs, analyses)
-                _call(model, target, True, limit)
+                with variants[labels[-1]]():
+                    _call(model, target, limit, **options.get(labels[-1], {}))
             runs = {}
-            for escape in ((False, True) if len(rows) % 2 == 0 else (True, False)):
-                runs[escape] = _call(model, target, escape, limit)
+            for label in (labels if len(rows) % 2 == 0 else labels[::-1]):
+                with variants[label]():
+                    runs[label] = _call(model, target, limit, **options.get(label, {}))
         except NoProductionRouteError:
             continue
-        old, new = runs[False], runs[True]
-        rows.append({"model": name, "target": target,
-                     "no_good_coupled": old["coupled"], "escape_coupled": new["coupled"],
-                     "no_good_s": old["seconds"], "escape_s": new["seconds"],
-                     "no_good_method": old["method"], "escape_method": new["method"],
-                     "no_good_size": old["size"], "escape_size": new["size"]})
-        logger.info("%s %s: no-good %s %.1f s, escape %s %.1f s", name, target,
-                    old["coupled"], old["seconds"], new["coupled"], new["seconds"])
+        row = {"model": name, "target": target}
+        for key in ("coupled", "s", "method", "size"):
+            for label in labels:
+                row[f"{label}_{key}"] = runs[label]["seconds" if key == "s" else key]
+        rows.append(row)
+        logger.info("%s %s: %s", name, target, ", ".join(
+            f"{label} {runs[label]['coupled']} {runs[label]['seconds']:.1f} s"
+            for label in labels))
     return pd.DataFrame(rows)
 
 
-def summary(frame: pd.DataFrame) -> pd.DataFrame:
-    both = frame[frame["no_good_coupled"] & frame["escape_coupled"]]
+def run(name: str, model, targets: list[str], limit: float) -> pd.DataFrame:
+    """One row per target: both cuts' seconds, outcome and size."""
+    return alternating(name, model, targets, limit,
+                       {"no_good": nullcontext, "escape": nullcontext},
+                       {"escape": {"escape_cuts": True}})
+
+
+def summary(frame: pd.DataFrame, labels: tuple[str, str] = ("no_good", "escape")
+            ) -> pd.DataFrame:
+    """Targets coupled by each variant, and the median seconds on those both couple
+    (``ratio_both``: the first label's over the second's)."""
+    old, new = labels
+    both = frame[frame[f"{old}_coupled"] & frame[f"{new}_coupled"]]
     return pd.DataFrame([{
         "model": frame["model"].iloc[0], "targets": len(frame),
-        "coupled_no_good": int(frame["no_good_coupled"].sum()),
-        "coupled_escape": int(frame["escape_coupled"].sum()),
+        f"coupled_{old}": int(frame[f"{old}_coupled"].sum()),
+        f"coupled_{new}": int(frame[f"{new}_coupled"].sum()),
         "coupled_both": len(both),
-        "median_s_both_no_good": both["no_good_s"].median(),
-        "median_s_both_escape": both["escape_s"].median(),
-        "ratio_both": both["no_good_s"].median() / both["escape_s"].median()}])
+        f"median_s_both_{old}": both[f"{old}_s"].median(),
+        f"median_s_both_{new}": both[f"{new}_s"].median(),
+        "ratio_both": both[f"{old}_s"].median() / both[f"{new}_s"].median()}])
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="salmonella")
+def ab_arguments(argv, doc: str, model: str, sample: int, limit: float) -> argparse.Namespace:
+    """The command line of an alternating A/B benchmark (``--model``, ``--targets``,
+    ``--sample``, ``--seed``, ``--time-limit``, ``--write``); per-target progress
+    logged, cobra_gdel's own log quiet."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--model", default=model)
     parser.add_argument("--targets", nargs="*", default=None)
-    parser.add_argument("--sample", type=int, default=10)
+    parser.add_argument("--sample", type=int, default=sample)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--time-limit", type=float, default=limit)
     parser.add_argument("--write", action="store_true", help="write docs/benchmarks.md")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("cobra_gdel").setLevel(logging.ERROR)
+    return args
+
+
+def main(argv=None) -> None:
+    args = ab_arguments(argv, __doc__, "salmonella", 10, 60.0)
     started = time.perf_counter()
     model, sample = _model_and_targets(args.model, args.sample, args.seed)
     frame = run(args.model, model, list(args.targets or sample), args.time_limit)

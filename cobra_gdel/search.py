@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from .analysis import exit_reason, single_growth, uncontrolled_exit
 from .coupling import EPS
+from .cutsets import SMALL_MODEL_GENES
 from .report import CouplingReport, better_report
 from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, finish
@@ -114,10 +115,11 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
         target can leave through reactions no deletable gene controls, else
         ``"not_coupled"`` with the best attempt and the reason. Method ``"search"``,
         ``"search+greedy"`` or ``"search+margin"`` when a MILP solution was completed
-        by the greedy or the margin step, ``"margin"`` when the margin search from the
-        wild type (or from the *forced* genes) found it (``"+trim"`` appended when
-        trimmed); timings ``"build"`` (flux ranges, growth-essential genes and the
-        MILP), ``"milp"``, ``"verify"`` (and ``"greedy"``, ``"margin"``, ``"trim"``).
+        by the greedy or (on a model of at most 300 genes) the margin step,
+        ``"margin"`` when the margin search from the wild type (or from the *forced*
+        genes) found it (``"+trim"`` appended when trimmed); timings ``"build"``
+        (flux ranges, growth-essential genes and the MILP), ``"milp"``, ``"verify"``
+        (and ``"greedy"``, ``"margin"``, ``"trim"``).
 
     Notes
     -----
@@ -249,6 +251,12 @@ class _Rounds:
                                                                       pool, timings)
         self.escape_cuts = escape_cuts
         self.polished: set[frozenset[str]] = set()
+        # The margin completion only on small models: on models of more than
+        # SMALL_MODEL_GENES genes it never completed a round in 236 (Salmonella
+        # predict_deletions on 11 targets, iJO1366 on 8, iMM904 search_deletions on 35;
+        # scratch, session 26) and took 156 s of the 262 s of their checks and
+        # completions; the route closing completed 13 (docs/benchmarks.md).
+        self.margin = len(task.checker.genes) <= SMALL_MODEL_GENES
 
     def _timed(self, key: str, function, *args):
         start = time.perf_counter()
@@ -345,8 +353,9 @@ class _Rounds:
 
     def _verify(self, iteration: int, deleted: frozenset[str], off: list
                 ) -> tuple[CouplingReport, str]:
-        """Check a decoded design; complete a near-miss by closing routes, then by the
-        margin search (once per decoded gene set)."""
+        """Check a decoded design; complete a near-miss by closing routes, then, on a
+        model of at most ``SMALL_MODEL_GENES`` genes, by the margin search (once per
+        decoded gene set)."""
         task = self.task
         report = self._timed("verify", task.check, deleted)
         logger.info("search %s: iteration %d, %d deletions, %d repressed switches: %s",
@@ -360,6 +369,8 @@ class _Rounds:
                              GREEDY_MAX_CHECKS)
         if closed.coupled:
             return closed, "search+greedy"
+        if not self.margin:
+            return report, "search"
         found = self._timed("margin", margin_search, task, sorted(deleted), self.pool,
                             task.clock)
         if found is not None:
