@@ -163,10 +163,10 @@ def flux_ranges(checker, growth_lb: float, clock: Clock | None = None,
     sweep = per_checker.pop(key, None) or _Sweep(checker, growth_lb, production)
     per_checker[key] = sweep  # the most recently used last
     if not sweep.run(clock):
-        suspended = [k for k, v in per_checker.items()
+        suspended = [k for k, v in list(per_checker.items())
                      if isinstance(v, _Sweep) and v.lp is not None]
         for old in suspended[:-SUSPENDED_SWEEPS]:
-            del per_checker[old]
+            per_checker.pop(old, None)
     return sweep.ranges()
 
 
