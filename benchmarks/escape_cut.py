@@ -129,6 +129,14 @@ def ab_arguments(argv, doc: str, model: str, sample: int, limit: float) -> argpa
     return args
 
 
+def ab_command(script: str, args: argparse.Namespace, seeded: bool = True) -> str:
+    """The command line that reproduces a run of :func:`ab_arguments`' *args*."""
+    chosen = (f"--targets {' '.join(args.targets)}" if args.targets
+              else f"--sample {args.sample}" + (f" --seed {args.seed}" if seeded else ""))
+    return (f"python benchmarks/{script} --model {args.model} {chosen} "
+            f"--time-limit {args.time_limit:g} --write")
+
+
 def main(argv=None) -> None:
     args = ab_arguments(argv, __doc__, "salmonella", 10, 60.0)
     started = time.perf_counter()
@@ -138,10 +146,7 @@ def main(argv=None) -> None:
     print(frame.to_string(index=False))
     print(table.to_string(index=False))
     if args.write:
-        chosen = (f"--targets {' '.join(args.targets)}" if args.targets
-                  else f"--sample {args.sample} --seed {args.seed}")
-        command = (f"python benchmarks/escape_cut.py --model {args.model} {chosen} "
-                   f"--time-limit {args.time_limit:g} --write")
+        command = ab_command("escape_cut.py", args)
         shown = frame.drop(columns=["model"])
         write_section(f"escape-cut-{args.model}", f"""### {args.model}
 

@@ -25,15 +25,12 @@ import time
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-import cobra
-import pandas as pd
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
-from benchmarks.escape_cut import ab_arguments, alternating, summary  # noqa: E402
-from cobra_gdel import search  # noqa: E402
-from cobra_gdel.data import data_dir  # noqa: E402
+from benchmarks.escape_cut import ab_arguments, ab_command, alternating, summary  # noqa: E402
+from benchmarks.transfer import _data  # noqa: E402
+from cobra_gdel import cutsets  # noqa: E402
 
 LABELS = ("margin", "no_margin")
 
@@ -41,26 +38,19 @@ LABELS = ("margin", "no_margin")
 @contextmanager
 def _margin_everywhere():
     """The rounds as before session 26: the margin completion on every model."""
-    kept = search.SMALL_MODEL_GENES
-    search.SMALL_MODEL_GENES = 10**9
+    kept = cutsets.SMALL_MODEL_GENES
+    cutsets.SMALL_MODEL_GENES = 10**9
     try:
         yield
     finally:
-        search.SMALL_MODEL_GENES = kept
-
-
-def _model_and_targets(name: str, n: int) -> tuple[cobra.Model, list[str]]:
-    folder = data_dir(name)
-    if folder is None:
-        raise SystemExit(f"no data for {name}: set COBRA_GDEL_DATA")
-    targets = list(pd.read_csv(folder / "strategies.csv", usecols=[0]).iloc[:, 0])
-    return cobra.io.load_json_model(str(folder / "model.json")), targets[:n]
+        cutsets.SMALL_MODEL_GENES = kept
 
 
 def main(argv=None) -> None:
     args = ab_arguments(argv, __doc__, "iMM904", 35, 10.0)  # --seed unused: file order
     started = time.perf_counter()
-    model, sample = _model_and_targets(args.model, args.sample)
+    dataset, model = _data(args.model)
+    sample = dataset.targets[: args.sample]  # file order
     variants = {"margin": _margin_everywhere, "no_margin": nullcontext}
     frame = alternating(args.model, model, list(args.targets or sample), args.time_limit,
                         variants)
@@ -68,10 +58,7 @@ def main(argv=None) -> None:
     print(frame.to_string(index=False))
     print(table.to_string(index=False))
     if args.write:
-        chosen = (f"--targets {' '.join(args.targets)}" if args.targets
-                  else f"--sample {args.sample}")
-        command = (f"python benchmarks/round_completions.py --model {args.model} {chosen} "
-                   f"--time-limit {args.time_limit:g} --write")
+        command = ab_command("round_completions.py", args, seeded=False)
         write_section(f"round-completions-{args.model}", f"""## The MILP rounds' margin completion (benchmarks/round_completions.py)
 
 Command: `{command}` ({machine()}; wall time {(time.perf_counter() - started) / 60:.1f} min).

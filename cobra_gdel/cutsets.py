@@ -40,7 +40,7 @@ from .report import CouplingReport
 logger = logging.getLogger(__name__)
 
 __all__ = ["ALTERNATIVE_SHARES", "GROWTH_SHARES", "RESCUE_NODES", "RESCUE_SHARES",
-           "SMALL_MODEL_GENES", "growth_levels", "smallest_designs"]
+           "SMALL_MODEL_GENES", "growth_levels", "small_model", "smallest_designs"]
 
 #: Growth levels, as shares of the wild type's maximal growth, at which strong coupling
 #: is asked for (``growth_lb`` itself when it is higher). Two levels, solved at once on
@@ -188,6 +188,13 @@ def _solve_all(levels: list[_Level], seconds: float) -> list[str]:
         return [lv.solve(seconds) for lv in levels]
     with ThreadPoolExecutor(max_workers=threads) as pool:
         return list(pool.map(lambda lv: lv.solve(seconds), levels))
+
+
+def small_model(task: DesignTask) -> bool:
+    """Whether *task*'s model has at most ``SMALL_MODEL_GENES`` genes: the models where
+    cut sets, the minimal-design MILP start and the MILP rounds' margin completion
+    run, and the margin route keeps its longer plateau."""
+    return len(task.checker.genes) <= SMALL_MODEL_GENES
 
 
 def growth_levels(task: DesignTask, shares: tuple[float, ...] = GROWTH_SHARES

@@ -53,7 +53,7 @@ from functools import partial
 import numpy as np
 
 from .analysis import grows_without
-from .cutsets import SMALL_MODEL_GENES, smallest_designs
+from .cutsets import small_model, smallest_designs
 from .heuristics import MARGIN_PLATEAU, margin_search
 from .problem import DesignTask
 from .report import CouplingReport
@@ -109,7 +109,7 @@ def _margin_pool(task: DesignTask) -> list[str]:
 
 def _margin_route(task: DesignTask) -> CouplingReport | None:
     """The margin search from the wild type over every deletable gene, trimmed."""
-    large = len(task.checker.genes) > SMALL_MODEL_GENES
+    large = not small_model(task)
     found = margin_search(task, [], _margin_pool(task), task.clock,
                           max_plateau=LARGE_MODEL_PLATEAU if large else MARGIN_PLATEAU,
                           admissible=partial(grows_without, task))
@@ -141,7 +141,7 @@ def minimal_candidates(task: DesignTask, maximal: CouplingReport, n_designs: int
             found[report.deletions] = Candidate(report, route)
 
     order = restore_order(rules, maximal.deletions)
-    small = len(task.checker.genes) <= SMALL_MODEL_GENES
+    small = small_model(task)
     # best-first trimming: for alternatives, and as the one strong route on small models
     # where cut sets can not run (module docstring)
     strong = n_designs > 1 or (small and not task.checker.data.plain)

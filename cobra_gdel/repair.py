@@ -40,7 +40,7 @@ import pandas as pd
 
 from .analysis import exit_reason, growing, route_open, uncontrolled_exit
 from .coupling import EPS
-from .cutsets import RESCUE_NODES, RESCUE_SHARES, SMALL_MODEL_GENES, growth_levels, smallest_designs
+from .cutsets import RESCUE_NODES, RESCUE_SHARES, growth_levels, small_model, smallest_designs
 from .report import CouplingReport, better_report
 from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, finish
@@ -314,7 +314,7 @@ def cutset_stage(run: RepairRun) -> DeletionDesign | None:
     ``RESCUE_NODES`` shared equally by them), on a model of at most
     ``SMALL_MODEL_GENES`` genes with time left."""
     task = run.task
-    if (len(task.checker.genes) > SMALL_MODEL_GENES or not task.checker.data.plain
+    if (not small_model(task) or not task.checker.data.plain
             or task.clock.left() < MILP_MIN_SECONDS):
         return None  # cut sets need a small model of stoichiometry and bounds alone
     start = time.perf_counter()

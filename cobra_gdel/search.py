@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from .analysis import exit_reason, single_growth, uncontrolled_exit
 from .coupling import EPS
-from .cutsets import SMALL_MODEL_GENES
+from .cutsets import small_model
 from .report import CouplingReport, better_report
 from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, finish
@@ -256,7 +256,7 @@ class _Rounds:
         # predict_deletions on 11 targets, iJO1366 on 8, iMM904 search_deletions on 35;
         # scratch, session 26) and took 156 s of the 262 s of their checks and
         # completions; the route closing completed 13 (docs/benchmarks.md).
-        self.margin = len(task.checker.genes) <= SMALL_MODEL_GENES
+        self.margin = small_model(task)
 
     def _timed(self, key: str, function, *args):
         start = time.perf_counter()
@@ -319,15 +319,15 @@ class _Rounds:
                 fruitless += 1  # the next solve gets twice the time
                 continue
             deleted, off = milp.decode()
-            report, how = self._verify(iteration, deleted | self.forced, off)
+            design = deleted | self.forced
+            report, how = self._verify(iteration, design, off)
             if better_report(best, report):
                 best, method = report, how
             if report.coupled:
                 return best, method, ""
             if not off:
                 return best, method, "the MILP represses no reaction; nothing left to cut"
-            milp.add_cut(off, self._escape(deleted | self.forced, off)
-                         if self.escape_cuts else ())
+            milp.add_cut(off, self._escape(design, off) if self.escape_cuts else ())
         return best, method, f"no coupled design in {max_iterations} MILP iteration(s)"
 
     def _escape(self, design: frozenset[str], off: list[int]) -> list[int]:

@@ -275,7 +275,7 @@ def test_any_model_copy_gives_the_same_minimal_design(succ):
 def test_margin_route_gives_up_sooner_on_large_models(textbook, monkeypatch):
     """Above ``SMALL_MODEL_GENES`` genes the margin route allows ``LARGE_MODEL_PLATEAU``
     steps without progress, the search's default below it."""
-    from cobra_gdel import practical
+    from cobra_gdel import cutsets, practical
     from cobra_gdel.heuristics import MARGIN_PLATEAU
 
     seen = []
@@ -287,7 +287,7 @@ def test_margin_route_gives_up_sooner_on_large_models(textbook, monkeypatch):
     monkeypatch.setattr(practical, "margin_search", spy)
     task = DesignTask.create(textbook, "succ_e")
     assert practical._margin_route(task) is None
-    monkeypatch.setattr(practical, "SMALL_MODEL_GENES", len(task.checker.genes) - 1)
+    monkeypatch.setattr(cutsets, "SMALL_MODEL_GENES", len(task.checker.genes) - 1)
     assert practical._margin_route(task) is None
     assert seen == [MARGIN_PLATEAU, practical.LARGE_MODEL_PLATEAU]
     assert practical.LARGE_MODEL_PLATEAU < MARGIN_PLATEAU
@@ -325,7 +325,7 @@ def test_check_reuses_the_verdict_of_the_same_disabled_reactions(textbook, monke
 def test_best_first_runs_on_large_models_only_for_alternatives(textbook, succ, monkeypatch):
     """Above ``SMALL_MODEL_GENES`` genes the ``strong`` route (best-first trimming) runs
     only when several designs are asked for."""
-    from cobra_gdel import practical
+    from cobra_gdel import cutsets, practical
 
     calls = []
     real = practical._strong
@@ -337,7 +337,7 @@ def test_best_first_runs_on_large_models_only_for_alternatives(textbook, succ, m
     monkeypatch.setattr(practical, "_strong", spy)
     monkeypatch.setattr(practical, "margin_search", lambda *args, **kwargs: None)
     task = DesignTask.create(textbook, "succ_e")
-    monkeypatch.setattr(practical, "SMALL_MODEL_GENES", len(task.checker.genes) - 1)
+    monkeypatch.setattr(cutsets, "SMALL_MODEL_GENES", len(task.checker.genes) - 1)
     maximal = task.check(succ.deletions)
     assert maximal.coupled
     practical.minimal_candidates(task, maximal, 1)

@@ -229,7 +229,7 @@ def test_rounds_complete_with_the_margin_search_on_small_models_only(textbook, m
     (measured), on a model of at most ``SMALL_MODEL_GENES`` genes. Above that size the
     rounds skip it (it never completed one of 236 rounds on Salmonella, iJO1366 and
     iMM904) and keep the route closing."""
-    from cobra_gdel import search
+    from cobra_gdel import cutsets, search
 
     started: list[tuple[str, ...]] = []
     margin = search.margin_search
@@ -244,7 +244,7 @@ def test_rounds_complete_with_the_margin_search_on_small_models_only(textbook, m
     assert design.method == "search+margin" and started
     assert check_coupling(textbook, "fum_c", design.deletions).coupled
     started.clear()
-    monkeypatch.setattr(search, "SMALL_MODEL_GENES", len(textbook.genes) - 1)
+    monkeypatch.setattr(cutsets, "SMALL_MODEL_GENES", len(textbook.genes) - 1)
     design = search_deletions(textbook, "fum_c", max_iterations=3, time_limit=20)
     assert not started and design.method != "search+margin"
 
