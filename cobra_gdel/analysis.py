@@ -71,7 +71,7 @@ def single_growth(checker, genes: Iterable[str], clock: Clock | None = None
             try:
                 # GLPK's primal simplex from the last basis: 2.2-5.8x faster than the
                 # dual simplex here (which takes many pivots to bring growth down to 0
-                # for an essential gene), the same optima to 1.4e-6 on every distinct
+                # for an essential gene), the same optima to 1.3e-6 on every distinct
                 # single deletion of the five models of benchmarks/milp_build.py.
                 value = lp.solve(checker.growth_coefs, "max", primal=True)
             finally:
