@@ -47,6 +47,11 @@ FIRST_SOLVE_SECONDS = 0.25
 #: checked at production_lb; requiring more production makes the maximally repressed
 #: network keep only routes through the target, which couples far more often.
 PRODUCTION_LEVELS = (0.1, 0.3, 0.01, 0.5)
+#: Significant digits kept of those levels. The maximal production is an LP optimum on
+#: the checker's shared LP, whose warm start depends on the calls before: it differs in
+#: its 12th digit between call histories (Salmonella hemeO_c), and so did HiGHS'
+#: incumbents under the changed bound. Rounded, the same call gives the same rounds.
+LEVEL_DIGITS = 6
 #: A flux above this carries a failing design's escape (the switches of the escape cut).
 ESCAPE_FLUX = 1e-9
 #: Most checks the greedy route-closing step makes after one MILP solution.
@@ -220,6 +225,11 @@ def search(task: DesignTask, *, max_iterations: int = 10, minimize: bool = False
                   reason=reason, minimize=minimize)
 
 
+def _level(share: float, high: float) -> float:
+    """*share* · *high* to ``LEVEL_DIGITS`` significant digits (see there)."""
+    return float(f"{share * high:.{LEVEL_DIGITS}g}")
+
+
 def _deletable(task: DesignTask, candidates, forced: frozenset[str]) -> frozenset[str]:
     """Genes the MILP may delete: the candidates (default all) that are not protected,
     not forced and not growth-essential (a single deletion below ``growth_lb``)."""
@@ -300,8 +310,8 @@ class _Rounds:
         milp.set_minrn_objective(max(weight, 1e-6))
         best, method, fruitless = None, "search", 0
         high = task.checker.production_range(task.target, self.forced, task.growth_lb)[1]
-        levels = [task.production_lb] + [f * high for f in PRODUCTION_LEVELS
-                                         if f * high > task.production_lb]
+        raised = (_level(share, high) for share in PRODUCTION_LEVELS)
+        levels = [task.production_lb] + [lv for lv in raised if lv > task.production_lb]
         for iteration in range(max_iterations):
             if clock.left() < MIN_SOLVE_SECONDS and iteration > 0:
                 clock.mark("MILP rounds")
