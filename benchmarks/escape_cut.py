@@ -112,11 +112,15 @@ def summary(frame: pd.DataFrame, labels: tuple[str, str] = ("no_good", "escape")
         "ratio_both": both[f"{old}_s"].median() / both[f"{new}_s"].median()}])
 
 
-def ab_arguments(argv, doc: str, model: str, sample: int, limit: float) -> argparse.Namespace:
+def ab_arguments(argv, doc: str, model: str, sample: int, limit: float,
+                 **choices: tuple[str, list[str]]) -> argparse.Namespace:
     """The command line of an alternating A/B benchmark (``--model``, ``--targets``,
-    ``--sample``, ``--seed``, ``--time-limit``, ``--write``); per-target progress
-    logged, cobra_gdel's own log quiet."""
+    ``--sample``, ``--seed``, ``--time-limit``, ``--write``, and ``--<name>`` for each
+    ``name=(default, choices)`` of *choices*); per-target progress logged, cobra_gdel's
+    own log quiet."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    for name, (default, options) in choices.items():
+        parser.add_argument(f"--{name}", default=default, choices=options)
     parser.add_argument("--model", default=model)
     parser.add_argument("--targets", nargs="*", default=None)
     parser.add_argument("--sample", type=int, default=sample)

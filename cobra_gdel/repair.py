@@ -211,16 +211,16 @@ class RepairRun:
                       timings=timings, reason=reason, status=status, minimize=self.minimize,
                       prune_order=self.pool[::-1])
 
-    def run_milp(self, stage: str, method: str, seconds: float | None, candidates, forced
-                 ) -> DeletionDesign | None:
+    def run_milp(self, stage: str, method: str, seconds: float | None, candidates, forced,
+                 to_optimum: bool = False) -> DeletionDesign | None:
         """gDel_minRN over *candidates* with *forced* deleted, for *seconds* (None: no
-        limit but the task's); the finished design when it couples, else None (its
-        reason is kept)."""
+        limit but the task's; *to_optimum*: see :func:`~cobra_gdel.search.search`); the
+        finished design when it couples, else None (its reason is kept)."""
         start = time.perf_counter()
         try:
             found = search(self.task.with_clock(Clock(seconds, self.task.clock)),
-                           max_iterations=STAGE_ITERATIONS,
-                           candidates=candidates, forced=forced)
+                           max_iterations=STAGE_ITERATIONS, candidates=candidates,
+                           forced=forced, to_optimum=to_optimum)
         except NoProductionRouteError:
             return None
         finally:
@@ -292,8 +292,9 @@ def milp_stage(run: RepairRun, lowest: float) -> DeletionDesign | None:
         run.reasons.append(f"less than {MILP_MIN_SECONDS:g} s left for the MILP")
         return None
     candidates = growing(task, [g for g in run.pool if run.probabilities[g] >= lowest])
+    # over every gene (the open attempt's scores rank nothing): gDel_minRN's optima
     return run.run_milp("restricted MILP", "repair:milp", task.clock.seconds(minimum=0.1),
-                        candidates, ())
+                        candidates, (), to_optimum=lowest <= 0.0)
 
 
 def open_stage(run: RepairRun, lowest: float) -> DeletionDesign | None:
@@ -305,7 +306,8 @@ def open_stage(run: RepairRun, lowest: float) -> DeletionDesign | None:
         return None
     if all(run.probabilities[g] >= lowest for g in run.pool):
         return None  # the restricted MILP already had every gene
-    return run.run_milp("open MILP", "repair:milp", task.clock.seconds(minimum=0.1), None, ())
+    return run.run_milp("open MILP", "repair:milp", task.clock.seconds(minimum=0.1), None, (),
+                        to_optimum=True)
 
 
 def cutset_stage(run: RepairRun) -> DeletionDesign | None:

@@ -39,6 +39,14 @@ DEFAULT_MILP_TIME_LIMIT = 300.0
 #: no incumbent; a solve also stops after IMPROVING_SOLUTIONS improving solutions.
 FIRST_NODES = 50
 IMPROVING_SOLUTIONS = 1
+#: Work limit of a solve of :func:`search`'s ``to_optimum`` rounds on a model of more
+#: than ``cutsets.SMALL_MODEL_GENES`` genes: to the optimum, as gDel_minRN specifies,
+#: within this many nodes (doubled likewise). Repair's MILP over every gene runs them:
+#: on Salmonella's hard targets first incumbents failed the check in every round of 24
+#: calls, where optima coupled hemeO_c and pgp160_c; on iMM904 ``search_deletions``
+#: with 10 s, first incumbents couple far more targets (docs/benchmarks.md).
+OPTIMUM_NODES = 1000
+OPTIMUM_IMPROVING: int | None = None
 #: GLPK (no work limits): time of each MILP solve (at least; 0.002 s per gene binary),
 #: doubled after a solve that found no incumbent.
 FIRST_SOLVE_SECONDS = 0.25
@@ -65,7 +73,7 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
                      time_limit: float | None = None, minimize: bool = False,
                      candidates: Iterable | None = None, protected: Iterable = (),
                      forced: Iterable = (), solver=None,
-                     escape_cuts: bool = False) -> DeletionDesign:
+                     escape_cuts: bool = False, to_optimum: bool = False) -> DeletionDesign:
     """Find a growth-coupling gene-deletion design with the gDel_minRN MILP.
 
     The MILP represses as many reactions as possible while growth ≥ *growth_lb*
@@ -112,6 +120,12 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
         one repressed pattern, closing escapes one at a time, where the plain cut
         (gDel_minRN's, the default) makes it move elsewhere; which couples sooner
         depends on the target (docs/benchmarks.md, "The escape cut").
+    to_optimum : bool
+        On a model of more than 300 genes (``cutsets.SMALL_MODEL_GENES``), solve each
+        MILP to the optimum (within ``OPTIMUM_NODES`` nodes) as gDel_minRN specifies,
+        instead of stopping at the first incumbent (smaller models always do). Slower
+        rounds, other patterns: what :func:`~cobra_gdel.predict_deletions` runs over
+        every gene when the predicted scores did not lead to a design.
 
     Returns
     -------
@@ -166,14 +180,17 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
     task = DesignTask.create(model, target, growth_lb=growth_lb, production_lb=production_lb,
                              protected=protected, solver=solver, time_limit=time_limit)
     return search(task, max_iterations=max_iterations, minimize=minimize,
-                  candidates=candidates, forced=forced, escape_cuts=escape_cuts)
+                  candidates=candidates, forced=forced, escape_cuts=escape_cuts,
+                  to_optimum=to_optimum)
 
 
 def search(task: DesignTask, *, max_iterations: int = 10, minimize: bool = False,
            candidates: Iterable | None = None, forced: Iterable = (),
-           escape_cuts: bool = False) -> DeletionDesign:
+           escape_cuts: bool = False, to_optimum: bool = False) -> DeletionDesign:
     """:func:`search_deletions` on a prepared :class:`~cobra_gdel.problem.DesignTask`
-    (repair runs it on the uncertain genes)."""
+    (repair runs it on the uncertain genes). *to_optimum*: on a model of more than
+    ``SMALL_MODEL_GENES`` genes each MILP solve runs to the optimum (``OPTIMUM_NODES``)
+    instead of stopping at its first incumbent."""
     if int(max_iterations) < 1:
         raise ValueError(f"max_iterations must be >= 1, got {max_iterations}")
     checker, clock = task.checker, task.clock
@@ -205,7 +222,7 @@ def search(task: DesignTask, *, max_iterations: int = 10, minimize: bool = False
     start = time.perf_counter()
     milp = MinRNProblem(task, deletable, solver_interface(task.model, task.milp_solver), forced)
     timings["build"] += time.perf_counter() - start
-    rounds = _Rounds(task, milp, forced, pool, timings, escape_cuts)
+    rounds = _Rounds(task, milp, forced, pool, timings, escape_cuts, to_optimum)
     best, method, reason = rounds.run(int(max_iterations))
     if (best is None or not best.coupled) and not forced and clock.left() >= MIN_SOLVE_SECONDS:
         # Last resort with the time left: the margin search from the wild type (from
@@ -256,7 +273,8 @@ class _Rounds:
     """The MILP's no-good rounds: solve, decode, verify, complete or cut, repeat."""
 
     def __init__(self, task: DesignTask, milp: MinRNProblem, forced: frozenset[str],
-                 pool: list[str], timings: dict, escape_cuts: bool = False) -> None:
+                 pool: list[str], timings: dict, escape_cuts: bool = False,
+                 to_optimum: bool = False) -> None:
         self.task, self.milp, self.forced, self.pool, self.timings = (task, milp, forced,
                                                                       pool, timings)
         self.escape_cuts = escape_cuts
@@ -267,6 +285,7 @@ class _Rounds:
         # scratch, session 26) and took 156 s of the 262 s of their checks and
         # completions; the route closing completed 13 (docs/benchmarks.md).
         self.margin = small_model(task)
+        self.to_optimum = to_optimum and not self.margin
 
     def _timed(self, key: str, function, *args):
         start = time.perf_counter()
@@ -282,7 +301,9 @@ class _Rounds:
         the work of the next. The clock only guards (``DEFAULT_MILP_TIME_LIMIT`` at most)."""
         # GLPK has no work limit: a time budget instead (not reproducible under load)
         first = max(FIRST_SOLVE_SECONDS, 0.002 * self.milp.n_binaries)
-        work = MilpWork(nodes=FIRST_NODES * 2 ** fruitless, improving=IMPROVING_SOLUTIONS,
+        nodes, improving = ((OPTIMUM_NODES, OPTIMUM_IMPROVING) if self.to_optimum
+                            else (FIRST_NODES, IMPROVING_SOLUTIONS))
+        work = MilpWork(nodes=nodes * 2 ** fruitless, improving=improving,
                         clock=first * 2 ** fruitless)
         seconds = min(self.task.clock.left(), DEFAULT_MILP_TIME_LIMIT)
         outcome = self._timed("milp", self.milp.solve, seconds, work)

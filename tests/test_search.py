@@ -521,3 +521,43 @@ def test_rounds_do_not_depend_on_the_last_digits_of_the_maximal_production(
         design = search_deletions(textbook, target, max_iterations=4, time_limit=30)
         designs.add((design.method, design.deletions))
     assert len(designs) == 1
+
+
+def test_to_optimum_solves_each_round_to_the_optimum_on_large_models(textbook, monkeypatch):
+    """``to_optimum`` lifts the first-incumbent work limit on a model of more than
+    ``SMALL_MODEL_GENES`` genes (textbook counts as one here); on a small model, and
+    without it, every solve stops at its first improving solution. Repair's MILP over
+    every gene (the uninformative scores of predict's open attempt) asks for it."""
+    from cobra_gdel import cutsets, search
+    from cobra_gdel.milp import MinRNProblem
+
+    works: list = []
+    solve = MinRNProblem.solve
+
+    def recorded(self, seconds, work=None):
+        works.append(work)
+        return solve(self, seconds, work)
+
+    monkeypatch.setattr(MinRNProblem, "solve", recorded)
+    first = (search.FIRST_NODES, search.IMPROVING_SOLUTIONS)
+    optimum = (search.OPTIMUM_NODES, search.OPTIMUM_IMPROVING)
+
+    def limits() -> set:
+        found = {(w.nodes, w.improving) for w in works if w is not None}
+        works.clear()
+        return found
+
+    search_deletions(textbook, "succ_e", max_iterations=2, time_limit=20, to_optimum=True)
+    assert limits() == {first}  # a small model: unchanged
+    monkeypatch.setattr(cutsets, "SMALL_MODEL_GENES", len(textbook.genes) - 1)
+    search_deletions(textbook, "succ_e", max_iterations=2, time_limit=20)
+    assert limits() == {first}
+    design = search_deletions(textbook, "succ_e", max_iterations=2, time_limit=20,
+                              to_optimum=True)
+    assert limits() == {optimum}
+    assert design.coupled and check_coupling(textbook, "succ_e", design.deletions).coupled
+    scores = pd.Series(0.5, index=[g.id for g in textbook.genes])
+    task = DesignTask.create(textbook, "succ_e", time_limit=20)
+    from cobra_gdel.repair import repair_task
+    assert repair_task(task, scores, sweep=False).coupled
+    assert limits() == {optimum}
