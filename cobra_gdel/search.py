@@ -125,7 +125,8 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
         MILP to the optimum (within ``OPTIMUM_NODES`` nodes) as gDel_minRN specifies,
         instead of stopping at the first incumbent (smaller models always do). Slower
         rounds, other patterns: what :func:`~cobra_gdel.predict_deletions` runs over
-        every gene when the predicted scores did not lead to a design.
+        every gene when the predicted scores did not lead to a design. HiGHS only:
+        GLPK has no work limit, and its solves stay on their short clock.
 
     Returns
     -------
