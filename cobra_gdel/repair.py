@@ -18,7 +18,11 @@ until one gives a coupled design:
    lowest threshold, with the time left.
 4. **open MILP** (:func:`open_stage`): gDel_minRN over every gene with the time left,
    when the scores kept some genes out of the restricted one (left out when a caller
-   repairs from other scores next, as ``predict_deletions`` does from the prior).
+   repairs from other scores next, as ``predict_deletions`` does from the prior). Over
+   every gene each round is solved to the optimum on a model of more than
+   ``SMALL_MODEL_GENES`` genes (``search(..., to_optimum=True)``; so is the restricted
+   MILP of scores that rank nothing, ``repair_task(..., sweep=False)``): there the
+   first incumbents of the other MILPs failed every round on Salmonella's hard targets.
 5. **cut sets** (:func:`cutset_stage`, with the open MILP, on models of at most
    ``SMALL_MODEL_GENES`` genes): the fewest-deletion designs over every gene at slow
    growth too (:func:`cobra_gdel.cutsets.smallest_designs`), for targets whose only

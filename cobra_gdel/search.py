@@ -298,8 +298,10 @@ class _Rounds:
     def _solve(self, fruitless: int) -> str:
         """One solve on a work budget: short solves that stop at their incumbent (every
         design is verified anyway) — many quick no-good rounds find a coupled pattern
-        more often than a few long ones. A solve that ends without any incumbent doubles
-        the work of the next. The clock only guards (``DEFAULT_MILP_TIME_LIMIT`` at most)."""
+        more often than a few long ones (rounds ``to_optimum`` on a large model: to the
+        optimum within ``OPTIMUM_NODES``). A solve that ends without any incumbent
+        doubles the work of the next. The clock only guards (``DEFAULT_MILP_TIME_LIMIT``
+        at most)."""
         # GLPK has no work limit: a time budget instead (not reproducible under load)
         first = max(FIRST_SOLVE_SECONDS, 0.002 * self.milp.n_binaries)
         nodes, improving = ((OPTIMUM_NODES, OPTIMUM_IMPROVING) if self.to_optimum
