@@ -29,6 +29,8 @@ __all__ = ["MILP_INTEGRALITY_TOLERANCE", "MIN_SOLVE_SECONDS", "HighsMip", "MilpW
 
 #: A solve is never started with less than this many seconds.
 MIN_SOLVE_SECONDS = 0.1
+#: HiGHS' own relative gap, for solves whose work sets none.
+HIGHS_REL_GAP = 1e-4
 #: Integrality tolerance of the MILP: a "deleted" gene binary left at this value still
 #: lets ``ub * z`` flux through its reactions (1000 × HiGHS' default 1e-6 = 1e-3, the
 #: default growth_lb), and such incumbents decoded to designs that cannot grow.
@@ -50,6 +52,9 @@ class MilpWork:
         :mod:`cobra_gdel.cutsets` it took about a third of the time and gave the same
         design sizes on the 52 producible e_coli_core targets (docs/benchmarks.md,
         the notes under the textbook design-quality table).
+    gap : float or None
+        Stop at this relative gap between incumbent and bound (HiGHS' ``mip_rel_gap``;
+        None: HiGHS' default, 1e-4). Other back-ends ignore it.
     clock : float or None
         Seconds that stand in for this work on a back-end without work limits (GLPK,
         and CPLEX or Gurobi through optlang; ``work_limited`` False): there
@@ -61,6 +66,7 @@ class MilpWork:
     improving: int | None = None
     root_reduced_cost: bool = True
     clock: float | None = None
+    gap: float | None = None
 
 
 @dataclass
@@ -178,6 +184,8 @@ class HighsMip:
                          int(work.improving) if work and work.improving else 2 ** 31 - 1)
         h.setOptionValue("mip_heuristic_run_root_reduced_cost",
                          work.root_reduced_cost if work else True)
+        h.setOptionValue("mip_rel_gap", work.gap if work and work.gap is not None
+                         else HIGHS_REL_GAP)
         try:
             h.run()
         except Exception as exc:  # highspy raises its own types

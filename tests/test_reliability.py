@@ -193,6 +193,24 @@ def test_milp_solver_errors_raise_solver_error(model, monkeypatch):
         cobra_gdel.search_deletions(model, "succ_e", time_limit=10)
 
 
+def test_a_solves_gap_does_not_carry_over_to_the_next_solve():
+    """HighsMip keeps one solver object for every round: a solve with a work gap
+    (``to_optimum`` rounds) must leave the next solve at HiGHS' own gap."""
+    pytest.importorskip("highspy")
+    from cobra_gdel.mip import HIGHS_REL_GAP, HighsMip, MilpWork, MipStructure
+
+    structure = MipStructure()
+    x, y = structure.col("x", 0, 10, integer=True), structure.col("y", 0, 10, integer=True)
+    structure.row({x: 2.0, y: 3.0}, ub=12.5)
+    backend = HighsMip(structure)
+    backend.set_objective({x: 1.0, y: 1.0}, "max")
+    assert backend.solve(10, MilpWork(nodes=1000, gap=0.5)) in ("optimal", "incumbent")
+    assert backend.h.getOptionValue("mip_rel_gap")[1] == 0.5
+    assert backend.solve(10, MilpWork(nodes=1000)) == "optimal"
+    assert backend.h.getOptionValue("mip_rel_gap")[1] == HIGHS_REL_GAP
+    assert backend.objective_value() == 6.0
+
+
 def test_time_limit_of_check_coupling(model):
     with pytest.raises(ValueError):
         cobra_gdel.check_coupling(model, "succ_e", time_limit=0)

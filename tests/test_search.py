@@ -539,11 +539,11 @@ def test_to_optimum_solves_each_round_to_the_optimum_on_large_models(textbook, m
         return solve(self, seconds, work)
 
     monkeypatch.setattr(MinRNProblem, "solve", recorded)
-    first = (search.FIRST_NODES, search.IMPROVING_SOLUTIONS)
-    optimum = (search.OPTIMUM_NODES, search.OPTIMUM_IMPROVING)
+    first = (search.FIRST_NODES, search.IMPROVING_SOLUTIONS, None)
+    optimum = (search.OPTIMUM_NODES, search.OPTIMUM_IMPROVING, search.OPTIMUM_GAP)
 
     def limits() -> set:
-        found = {(w.nodes, w.improving) for w in works if w is not None}
+        found = {(w.nodes, w.improving, w.gap) for w in works if w is not None}
         works.clear()
         return found
 
