@@ -150,8 +150,8 @@ def flux_ranges(checker, growth_lb: float, clock: Clock | None = None,
     per_checker = checker.cache.setdefault("flux_ranges", {})
     name = None if production is None else production[0]
     if off or only is not None:
-        key = (growth_lb, name, off, only)
-        ranges = per_checker.get(key)
+        key = (growth_lb, name, only)  # with closed reactions: never cached
+        ranges = None if off else per_checker.get(key)
         if ranges is None:
             sweep = _Sweep(checker, growth_lb, production, off)
             complete = sweep.run(clock, only)
