@@ -42,6 +42,7 @@ from .exceptions import (  # noqa: E402
 from .predict import predict_deletions  # noqa: E402
 from .repair import repair  # noqa: E402
 from .search import search_deletions  # noqa: E402
+from .orphans import orphan_dependencies  # noqa: E402
 
 # Imported on first use (they pull in optional dependencies).
 _LAZY: dict[str, str] = {"predict_many": "cobra_gdel.batch"}
@@ -51,7 +52,7 @@ __all__ = [
     "DesignSet",
     "InfeasibleModelError", "MissingInputError", "NoProductionRouteError", "NotFittedError",
     "SolverError", "UnknownGeneError", "UnknownTargetError", "UnsupportedModelError",
-    "check_coupling", "clear_cache",
+    "check_coupling", "clear_cache", "orphan_dependencies",
     "predict_deletions", "predict_many", "production_reaction", "protected_genes", "repair",
     "search_deletions", "trim",
 ]
