@@ -20,6 +20,7 @@ from .features import annotation_smiles, canonical_smiles
 from .practical import minimal_candidates, ranked
 from .problem import Clock, DesignTask
 from .repair import repair_task
+from .seeds import reference_design, seed_design, seed_sets
 
 logger = logging.getLogger(__name__)
 
@@ -254,8 +255,8 @@ def predict_deletions(model, target, *, smiles: str | None = None,
                       production_lb: float = PRODUCTION_LB, minimize: bool = True,
                       max_deletions: int | None = None, n_designs: int | None = None,
                       device: str | None = None, time_limit: float | None = DEFAULT_TIME_LIMIT,
-                      protected: Iterable = (), solver=None,
-                      strict: bool = False) -> DeletionDesign | DesignSet:
+                      protected: Iterable = (), solver=None, strict: bool = False,
+                      seeds=None) -> DeletionDesign | DesignSet:
     """Predict a gene-deletion design for *target*, verify it by FBA, repair it if needed,
     and return a design a person would build.
 
@@ -334,6 +335,14 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         Raise :class:`MissingInputError` for a missing input (no bundled predictor fits,
         no structure of the target, genes without an embedding or sequence) instead of
         filling the gap as above.
+    seeds : mapping or iterable, optional
+        Designs to check as they are before any repair, e.g. those of related targets
+        on the same model: a mapping label → genes, or :class:`DeletionDesign` objects
+        (label: their target) or gene collections. The first that couples the target
+        (genes the model lacks and protected genes left out) is taken
+        (``"+seed[<label>]"``) and the minimal design is searched from it.
+        :func:`cobra_gdel.predict_many` passes a batch's coupled designs this way when it
+        retries the targets it did not couple.
 
     Returns
     -------
@@ -347,7 +356,7 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         or ``"predict+reference[<model id>]"`` when the bundled minimal design of the
         same target, made on the model the predictor was trained on, coupled as it is
         (tried first on a model the predictor fits by gene overlap only, such as
-        iJO1366), followed by
+        iJO1366), or ``"predict+seed[<label>]"`` when one of *seeds* did, followed by
         ``"+minimal:<route>"`` for the minimal design. A :class:`DesignSet` when
         *n_designs* is given.
 
@@ -366,6 +375,8 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         ``n_designs``.
     FileNotFoundError
         *sequences* names a FASTA file that does not exist.
+    TypeError
+        *seeds* is a string, or one of them is neither a design nor a gene collection.
 
     Examples
     --------
@@ -378,6 +389,7 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     from .predictors.device import check_device
 
     device = check_device(device)
+    seeds = None if seeds is None else seed_sets(seeds)
     _check_count("max_deletions", max_deletions, 0)
     _check_count("n_designs", n_designs, 1)
     task = DesignTask.create(model, target, growth_lb=growth_lb, production_lb=production_lb,
@@ -388,7 +400,9 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     scores = _score(task, fitted, smiles, _sequences(sequences), strict)
     predict_seconds = time.perf_counter() - start
     prefix = "predict" if scores.source is None else f"predict[{scores.source}]"
-    design = _reference_design(task, item, prefix, scores.probabilities)
+    design = reference_design(task, item, prefix, scores.probabilities)
+    if design is None and seeds is not None:
+        design = seed_design(task, seeds, prefix, scores.probabilities)
     if design is None:
         # Scores from the transferable predictor may point at a mechanism this model
         # lacks: the MILP over every gene then gets a share of its own (open_last).
@@ -402,40 +416,6 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     if design.coupled and max_deletions is not None and len(design.deletions) > max_deletions:
         design = _over_budget(task, design, max_deletions, [len(design.deletions)])
     return DesignSet((design,) if design.coupled else ()) if n_designs else design
-
-
-def _reference_design(task: DesignTask, item, prefix: str,
-                      probabilities: pd.Series) -> DeletionDesign | None:
-    """The bundled minimal design of the same target, when it couples on *task*'s model.
-
-    Only for a model that the bundled predictor *item* (loaded by name: ``"auto"`` or a
-    bundled model id) fits by gene overlap but was not trained on, e.g. iJO1366 with
-    iML1515's: its genes that the model has (and that are not protected) are checked as
-    they are. A minimal design carries over where a maximal one does not (iML1515's
-    maximal designs of phospholipids delete adk and ndk together, lethal in iJO1366;
-    docs/benchmarks.md). None when there is no such design or it does not couple here
-    (repair then runs).
-    """
-    from . import bundled
-
-    if item is None or item.model_id.lower() == (task.model.id or "").lower():
-        return None
-    genes = bundled.reference_designs(item.model_id).get(task.target)
-    if not genes:
-        return None
-    start = time.perf_counter()
-    mapped = [g for g in sorted(genes) if g in task.checker.genes and g not in task.protected]
-    report = task.check(mapped)
-    seconds = time.perf_counter() - start
-    if not report.coupled:
-        logger.info("%s's design of %s (%d of %d genes here) does not couple on %r (%s); "
-                    "repairing from the scores", item.model_id, task.target, len(mapped),
-                    len(genes), task.model.id, report.reason)
-        return None
-    logger.info("%s's design of %s couples on %r (%d of its %d genes here)", item.model_id,
-                task.target, task.model.id, len(mapped), len(genes))
-    return finish(task, report, f"{prefix}+reference[{item.model_id}]",
-                  probabilities=probabilities, timings={"verify": seconds})
 
 
 def _check_count(name: str, value, least: int) -> None:

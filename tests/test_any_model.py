@@ -177,7 +177,7 @@ def test_reference_design_that_does_not_couple_falls_back_to_repair(monkeypatch,
     model.id = "my_strain"
     monkeypatch.setattr(bundled, "reference_designs",
                         lambda model_id: {"succ_e": frozenset({"b2779"})})  # eno: no growth
-    with caplog.at_level("INFO", logger="cobra_gdel.predict"):
+    with caplog.at_level("INFO", logger="cobra_gdel"):
         design = model.predict_deletions("succ_e", minimize=False)
     assert design.coupled and "reference" not in design.method
     assert "does not couple on 'my_strain'" in caplog.text
