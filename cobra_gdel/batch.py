@@ -291,7 +291,8 @@ def predict_many(model, targets: Iterable, *, client=None, method: str | Callabl
         minimal design is searched from it. The retry gets at most ``RETRY_SECONDS``
         (5 s) and its time is added to ``seconds``; a row it does not couple keeps
         its first result. On Salmonella iYS1720, ps160_c's design couples pe180_c and
-        lipa_cold_c this way (docs/benchmarks.md).
+        lipa_cold_c this way (docs/benchmarks.md). A retried row depends on the other
+        targets of the batch; ``retry=False`` leaves each row to its own call.
     **kwargs
         Passed to every call: any keyword *method* accepts (``minimize``,
         ``predictor``, ``growth_lb``, ``protected``, ``solver``, ...).
