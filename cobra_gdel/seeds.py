@@ -80,8 +80,9 @@ def seed_sets(seeds) -> list[tuple[str, frozenset[str]]]:
     TypeError
         *seeds* is a string, or an item is neither a design nor a collection of genes.
     """
-    if isinstance(seeds, (str, bytes)):
-        raise TypeError("seeds is a collection of designs or gene sets, not a string")
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        raise TypeError("seeds is a collection of designs or gene sets, not "
+                        f"{type(seeds).__name__}")
     items = seeds.items() if isinstance(seeds, Mapping) else (
         (None, item) for item in seeds)
     out, seen = [], set()

@@ -43,6 +43,14 @@ def fake_design(model, target, *, fail=(), die=(), time_limit=None, **kwargs):
     return DeletionDesign.from_report(report, "fake", model=model)
 
 
+def misses_mal_unless_seeded(model, target, *, seeds=None, time_limit=None):
+    """A method that misses mal__L_c (a budget of 0 deletions) unless it is seeded."""
+    if target == "mal__L_c" and seeds is None:
+        return cobra_gdel.predict_deletions(model, target, max_deletions=0,
+                                            time_limit=time_limit)
+    return cobra_gdel.predict_deletions(model, target, seeds=seeds, time_limit=time_limit)
+
+
 def model_identity(model, target, *, time_limit=None):
     """A stand-in method whose design's method names the model object it ran on."""
     report = check_coupling(model, target, SUCC_DELETIONS)
@@ -362,6 +370,15 @@ def test_cluster_reports_a_raising_target_and_a_tiny_time_limit(textbook, client
     timed = predict_many(textbook, ["succ_e", "akg_e"], client=client, time_limit=0.001,
                          progress=False)
     assert timed["timed_out"].all()
+
+
+@needs_dask
+def test_cluster_retries_a_miss_from_the_batch_designs(textbook, client):
+    table = predict_many(textbook, ["fum_c", "mal__L_c"], client=client,
+                         method=misses_mal_unless_seeded, progress=False)
+    assert table["coupled"].all()
+    assert "+seed[fum_c" in table.loc["mal__L_c", "method"]
+    assert table.gdel["mal__L_c"].model is textbook
 
 
 @needs_dask

@@ -43,8 +43,10 @@ def test_seed_sets_labels_and_duplicates(textbook):
     # a design is labelled by its target; duplicates and empty sets are dropped
     assert sets == [("1", frozenset(SUCC)), ("akg_e", design.deletions), ("5", frozenset(FUM))]
     assert seed_sets({"a": SUCC}) == [("a", frozenset(SUCC))]
-    with pytest.raises(TypeError, match="not a string"):
+    with pytest.raises(TypeError, match="not str"):
         seed_sets("b0114")
+    with pytest.raises(TypeError, match="not int"):
+        seed_sets(3)
     with pytest.raises(TypeError, match="seed 2"):
         cobra_gdel.predict_deletions(textbook, "succ_e", seeds=[SUCC, 7])
 
