@@ -283,12 +283,11 @@ def predict_many(model, targets: Iterable, *, client=None, method: str | Callabl
         A retried target (below) is reported again when the retry couples it.
     retry : bool
         With ``method="predict"`` (or a callable that takes ``seeds``; default True):
-        once every target has run, each
-        target that was not coupled (and has a design for all that is known: not
-        ``no_design``, not ``error``) runs again with the batch's coupled designs as
-        ``seeds`` (each minimal design, then its maximal set): one that couples it as
-        it is becomes its design (``"+seed[<target>]"`` in ``method``), and the
-        minimal design is searched from it. The retry gets at most ``RETRY_SECONDS``
+        once every target has run, each target that was not coupled (and has a design
+        for all that is known: not ``no_design``, not ``error``) runs again with the
+        batch's coupled designs as ``seeds`` (each minimal design, then its maximal
+        set): one that couples it as it is becomes its design (``"+seed[<target>]"``
+        in ``method``), and the minimal design is searched from it. The retry gets at most ``RETRY_SECONDS``
         (5 s) and its time is added to ``seconds``; a row it does not couple keeps
         its first result. On Salmonella iYS1720, ps160_c's design couples pe180_c and
         lipa_cold_c this way (docs/benchmarks.md). A retried row depends on the other
@@ -406,9 +405,11 @@ def _retry(model, ids: list[str], method, rows: dict, designs: dict, kwargs: dic
             n_coupled += 1
             collect({**record, "seconds": row["seconds"] + extra})
             continue
+        outcome = (f"the retry raised {record['reason']}" if retried is None
+                   else "none couples it")
         rows[target] = {**row, "seconds": row["seconds"] + extra,
                         "reason": f"{row['reason']}; retried with {len(seeds)} designs of the "
-                                  "batch as seeds: none couples it"}
+                                  f"batch as seeds: {outcome}"}
         designs[target] = design
     logger.info("retry: %d of %d targets coupled from %d designs of the batch", n_coupled,
                 len(todo), len(seeds))
