@@ -471,19 +471,11 @@ def _batch_rows(model, pool: list[str], args) -> list[dict]:
     """The same targets (the first ``--targets`` producible ones of *pool*) through
     ``predict_many`` (serial; its retry seeds the misses with the batch's designs)."""
     from cobra_gdel import predict_many
-    from cobra_gdel.coupling import get_checker
+    from cobra_gdel.batch import producible_targets
 
     if args.uniform:
         raise SystemExit("--batch runs the default call only (no --uniform)")
-    checker, targets = get_checker(model), []
-    for target in pool:
-        if args.targets is not None and len(targets) >= args.targets:
-            break
-        try:
-            checker.require_production_route(target)
-        except NoProductionRouteError:
-            continue
-        targets.append(target)
+    targets = producible_targets(model, metabolites=pool, progress=False)[:args.targets]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         table = predict_many(model, targets, time_limit=args.time_limit, progress=False)

@@ -287,9 +287,9 @@ def predict_many(model, targets: Iterable, *, client=None, method: str | Callabl
         for all that is known: not ``no_design``, not ``error``) runs again with the
         batch's coupled designs as ``seeds`` (each minimal design, then its maximal
         set): one that couples it as it is becomes its design (``"+seed[<target>]"``
-        in ``method``), and the minimal design is searched from it. The retry gets at most ``RETRY_SECONDS``
-        (5 s) and its time is added to ``seconds``; a row it does not couple keeps
-        its first result. On Salmonella iYS1720, ps160_c's design couples pe180_c and
+        in ``method``), and the minimal design is searched from it. The retry gets at
+        most ``RETRY_SECONDS`` (5 s) and its time is added to ``seconds``; a row it does
+        not couple keeps its first result. On Salmonella iYS1720, ps160_c's design couples pe180_c and
         lipa_cold_c this way (docs/benchmarks.md). A retried row depends on the other
         targets of the batch; ``retry=False`` leaves each row to its own call.
     **kwargs
@@ -388,7 +388,6 @@ def _retry(model, ids: list[str], method, rows: dict, designs: dict, kwargs: dic
         limit = kwargs.get("time_limit")
         retry_kwargs["time_limit"] = RETRY_SECONDS if limit is None else min(limit,
                                                                              RETRY_SECONDS)
-    first = {t: (rows[t], designs[t]) for t in todo}
     results: dict[str, dict] = {}
 
     def keep(record: dict) -> None:
@@ -398,19 +397,18 @@ def _retry(model, ids: list[str], method, rows: dict, designs: dict, kwargs: dic
         _run(model, todo, method, retry_kwargs, client, keep, bar)
     n_coupled = 0
     for target in todo:
-        record, (row, design) = results[target], first[target]
-        extra = record["seconds"]
+        record, row = results[target], rows[target]
+        seconds = row["seconds"] + record["seconds"]
         retried = record.get("design")
         if retried is not None and retried.coupled:
             n_coupled += 1
-            collect({**record, "seconds": row["seconds"] + extra})
+            collect({**record, "seconds": seconds})
             continue
         outcome = (f"the retry raised {record['reason']}" if retried is None
                    else "none couples it")
-        rows[target] = {**row, "seconds": row["seconds"] + extra,
+        rows[target] = {**row, "seconds": seconds,
                         "reason": f"{row['reason']}; retried with {len(seeds)} designs of the "
                                   f"batch as seeds: {outcome}"}
-        designs[target] = design
     logger.info("retry: %d of %d targets coupled from %d designs of the batch", n_coupled,
                 len(todo), len(seeds))
 

@@ -38,8 +38,9 @@ def orphan_dependencies(model, target, deletions: Iterable,
     """The reactions without a gene rule that a coupled design needs.
 
     A reaction is listed when (1) it has no gene rule, is not an exchange, demand or
-    sink and its own bounds allow zero flux (ATPM's maintenance demand is not listed), (2) the wild type grows at ≥ *growth_lb* without it, so the design is what
-    makes it matter, (3) its flux cannot be zero at the design's maximal growth (flux
+    sink and its own bounds allow zero flux (ATPM's maintenance demand is not listed),
+    (2) the wild type grows at ≥ *growth_lb* without it, so the design is what makes it
+    matter, (3) its flux cannot be zero at the design's maximal growth (flux
     variability with growth fixed at that maximum, as in the coupling check), and
     (4) closing it in the design stops growth below *growth_lb* (``needed_for`` =
     ``"growth"``) or keeps growth but loses the coupling (``"coupling"``). Every
@@ -89,20 +90,21 @@ def orphan_dependencies(model, target, deletions: Iterable,
         raise ValueError(f"the deletions do not couple {metabolite.id} ({report.reason}): "
                          "no coupling to rest on")
     genes = sorted(report.deletions)
-    candidates = [r.id for r in model.reactions if _orphan(r)
-                  and _wild_type_can_lose(model, r, growth_lb)]
+    candidates = [r.id for r in model.reactions if _orphan(r)]
     ranges = _design_ranges(model, metabolite, genes, candidates)
     rows = {}
-    for rid in candidates:
+    for rid in candidates:  # forced in the design first: one range sweep, then few LPs
         low, high = ranges.loc[rid, "minimum"], ranges.loc[rid, "maximum"]
         if low <= FORCED_FLUX and high >= -FORCED_FLUX:
+            continue
+        if not _wild_type_can_lose(model, model.reactions.get_by_id(rid), growth_lb):
             continue
         needed = _needed_for(model, metabolite, genes, rid, growth_lb, production_lb)
         if needed is not None:
             reaction = model.reactions.get_by_id(rid)
             rows[rid] = [reaction.name, reaction.reaction, float(low), float(high), needed]
-    logger.info("%s: %d orphan reactions the wild type can lose, %d needed by the design",
-                metabolite.id, len(candidates), len(rows))
+    logger.info("%s: %d orphan reactions, %d needed by the design", metabolite.id,
+                len(candidates), len(rows))
     table = pd.DataFrame.from_dict(rows, orient="index", columns=COLUMNS)
     table.index.name = "reaction_id"
     return table

@@ -54,8 +54,8 @@ def reference_design(task: DesignTask, item, prefix: str,
     if not genes:
         return None
     start = time.perf_counter()
-    mapped = [g for g in sorted(genes) if g in task.checker.genes and g not in task.protected]
-    report = task.check(mapped)
+    mapped = _here(task, genes)
+    report = task.check(sorted(mapped))
     seconds = time.perf_counter() - start
     if not report.coupled:
         logger.info("%s's design of %s (%d of %d genes here) does not couple on %r (%s); "
@@ -109,8 +109,7 @@ def seed_design(task: DesignTask, seeds: list[tuple[str, frozenset[str]]], prefi
     whatever the task's clock says (each is one LP check)."""
     start, checked = time.perf_counter(), set()
     for label, genes in seeds:
-        mapped = frozenset(g for g in genes
-                           if g in task.checker.genes and g not in task.protected)
+        mapped = _here(task, genes)
         if not mapped or mapped in checked:
             continue
         if len(checked) >= MAX_SEEDS:
@@ -124,3 +123,9 @@ def seed_design(task: DesignTask, seeds: list[tuple[str, frozenset[str]]], prefi
                           timings={"verify": time.perf_counter() - start})
     logger.info("%s: none of %d seeds couples it", task.target, len(checked))
     return None
+
+
+def _here(task: DesignTask, genes) -> frozenset[str]:
+    """The genes of a design made elsewhere that *task* may delete: in its model, not
+    protected."""
+    return frozenset(g for g in genes if g in task.checker.genes and g not in task.protected)
