@@ -6,9 +6,10 @@
 - :func:`seed_design`: designs the caller passes (``predict_deletions(..., seeds=…)``),
   such as the designs of related targets on the same model. On Salmonella iYS1720, the
   minimal design of phosphatidylserine (ps160_c) found by the MILP over every gene also
-  couples phosphatidylethanolamine (pe180_c) and cold lipid A (lipa_cold_c), which no
-  search of their own couples within 60 s; :func:`cobra_gdel.predict_many` retries the
-  targets it did not couple with the batch's coupled designs as seeds.
+  couples phosphatidylethanolamine (pe180_c) and cold lipid A (lipa_cold_c), which
+  their own 60 s calls did not couple (docs/benchmarks.md, Salmonella);
+  :func:`cobra_gdel.predict_many` retries the targets it did not couple with the
+  batch's coupled designs as seeds.
 
 The first design that couples is taken (its genes the model has, protected ones left
 out) and finished like any other; the minimal-design search then runs from it.
