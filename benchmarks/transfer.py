@@ -170,23 +170,21 @@ def _tie_break_agreement(dataset: StrategyDataset, model: cobra.Model) -> dict:
     orders = {"larger id": None, "latest in model.genes": genes,
               "smaller id": sorted(genes, reverse=True),
               "earliest in model.genes": genes[::-1]}
+    forms = {name: (lambda deleted, order=order: canonical_deletions(rules, deleted,
+                                                                    order=order))
+             for name, order in orders.items()}
+    forms["maximal (every free gene deleted)"] = lambda deleted: _every_free_gene(
+        rules, deleted, genes)
     labels = dataset.labels[free].to_numpy() > 0.5
+    marked = [{g for g in dataset.labels.columns[labels_row > 0.5] if g in rules.gene_reactions}
+              for labels_row in dataset.labels.loc[dataset.targets].to_numpy()]
     row = {"model": dataset.model_id, "genes_scored": len(free)}
-    for name, order in orders.items():
+    for name, form in forms.items():
         agreement = []
-        for i, target in enumerate(dataset.targets):
-            marked = dataset.labels.columns[dataset.labels.loc[target].to_numpy() > 0.5]
-            deleted = {g for g in marked if g in rules.gene_reactions}
-            canonical = canonical_deletions(rules, deleted, order=order)
-            agreement.append(np.mean([g in canonical for g in free] == labels[i]))
+        for i, deleted in enumerate(marked):
+            widened = form(deleted)
+            agreement.append(np.mean([g in widened for g in free] == labels[i]))
         row[name] = round(100 * float(np.mean(agreement)), 2)
-    agreement = []
-    for i, target in enumerate(dataset.targets):
-        marked = dataset.labels.columns[dataset.labels.loc[target].to_numpy() > 0.5]
-        deleted = _every_free_gene(rules, {g for g in marked if g in rules.gene_reactions},
-                                   genes)
-        agreement.append(np.mean([g in deleted for g in free] == labels[i]))
-    row["maximal (every free gene deleted)"] = round(100 * float(np.mean(agreement)), 2)
     return row
 
 

@@ -97,11 +97,11 @@ def orphan_dependencies(model, target, deletions: Iterable,
         low, high = ranges.loc[rid, "minimum"], ranges.loc[rid, "maximum"]
         if low <= FORCED_FLUX and high >= -FORCED_FLUX:
             continue
-        if not _wild_type_can_lose(model, model.reactions.get_by_id(rid), growth_lb):
+        reaction = model.reactions.get_by_id(rid)
+        if not _wild_type_can_lose(model, reaction, growth_lb):
             continue
         needed = _needed_for(model, metabolite, genes, rid, growth_lb, production_lb)
         if needed is not None:
-            reaction = model.reactions.get_by_id(rid)
             rows[rid] = [reaction.name, reaction.reaction, float(low), float(high), needed]
     logger.info("%s: %d orphan reactions, %d needed by the design", metabolite.id,
                 len(candidates), len(rows))
