@@ -191,11 +191,15 @@ def search_deletions(model, target, *, growth_lb: float = GROWTH_LB,
 
 def search(task: DesignTask, *, max_iterations: int = 10, minimize: bool = False,
            candidates: Iterable | None = None, forced: Iterable = (),
-           escape_cuts: bool = False, to_optimum: bool = False) -> DeletionDesign:
+           escape_cuts: bool = False, to_optimum: bool = False,
+           exact: bool = False) -> DeletionDesign:
     """:func:`search_deletions` on a prepared :class:`~cobra_gdel.problem.DesignTask`
     (repair runs it on the uncertain genes). *to_optimum*: on a model of more than
     ``SMALL_MODEL_GENES`` genes each MILP solve runs to the optimum (``OPTIMUM_NODES``,
-    ``OPTIMUM_GAP``) instead of stopping at its first incumbent."""
+    ``OPTIMUM_GAP``) instead of stopping at its first incumbent. *exact*: on a model of
+    any size, each solve runs to the optimum within ``OPTIMUM_NODES`` nodes and the
+    solver's own gap, as gDel_minRN specifies (the network predictor's reproduction of
+    the program that made the published strategies)."""
     if int(max_iterations) < 1:
         raise ValueError(f"max_iterations must be >= 1, got {max_iterations}")
     checker, clock = task.checker, task.clock
@@ -227,7 +231,7 @@ def search(task: DesignTask, *, max_iterations: int = 10, minimize: bool = False
     start = time.perf_counter()
     milp = MinRNProblem(task, deletable, solver_interface(task.model, task.milp_solver), forced)
     timings["build"] += time.perf_counter() - start
-    rounds = _Rounds(task, milp, forced, pool, timings, escape_cuts, to_optimum)
+    rounds = _Rounds(task, milp, forced, pool, timings, escape_cuts, to_optimum, exact)
     best, method, reason = rounds.run(int(max_iterations))
     if (best is None or not best.coupled) and not forced and clock.left() >= MIN_SOLVE_SECONDS:
         # Last resort with the time left: the margin search from the wild type (from
@@ -279,7 +283,7 @@ class _Rounds:
 
     def __init__(self, task: DesignTask, milp: MinRNProblem, forced: frozenset[str],
                  pool: list[str], timings: dict, escape_cuts: bool = False,
-                 to_optimum: bool = False) -> None:
+                 to_optimum: bool = False, exact: bool = False) -> None:
         self.task, self.milp, self.forced, self.pool, self.timings = (task, milp, forced,
                                                                       pool, timings)
         self.escape_cuts = escape_cuts
@@ -290,7 +294,8 @@ class _Rounds:
         # scratch, session 26) and took 156 s of the 262 s of their checks and
         # completions; the route closing completed 13 (docs/benchmarks.md).
         self.margin = small_model(task)
-        self.to_optimum = to_optimum and not self.margin
+        self.to_optimum = exact or (to_optimum and not self.margin)
+        self.gap = None if exact else OPTIMUM_GAP
 
     def _timed(self, key: str, function, *args):
         start = time.perf_counter()
@@ -308,7 +313,7 @@ class _Rounds:
         (``DEFAULT_MILP_TIME_LIMIT`` at most)."""
         # GLPK has no work limit: a time budget instead (not reproducible under load)
         first = max(FIRST_SOLVE_SECONDS, 0.002 * self.milp.n_binaries)
-        nodes, improving, gap = ((OPTIMUM_NODES, None, OPTIMUM_GAP) if self.to_optimum
+        nodes, improving, gap = ((OPTIMUM_NODES, None, self.gap) if self.to_optimum
                                  else (FIRST_NODES, IMPROVING_SOLUTIONS, None))
         work = MilpWork(nodes=nodes * 2 ** fruitless, improving=improving,
                         clock=first * 2 ** fruitless, gap=gap)

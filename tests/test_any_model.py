@@ -284,17 +284,23 @@ def test_network_predictor_interface(textbook):
 def test_network_predictor_can_be_led_by_the_models_own_minrn_design(textbook):
     """With ``milp_genes``, on a model of at most that many genes the gDel_minRN design (canonical,
     latest gene of equivalent ones) decides every gene at 0.5; the LP networks rank the
-    genes within (weight 0.25). The design is coupled, found again from a copy of the
+    genes within (weight 0.25). The design is gDel_minRN's as specified (every gene a
+    candidate, every solve to the optimum), coupled, found again from a copy of the
     model, and remembered with the model's network."""
+    from dataclasses import replace
+
     from cobra_gdel.dataset_builder import canonical_deletions
+    from cobra_gdel.problem import DesignTask
+    from cobra_gdel.search import search
 
     led = NetworkPredictor(milp_genes=300).fit(model=textbook).predict_proba("succ_e")
     lps = NetworkPredictor().fit(model=textbook).predict_proba("succ_e")
     deleted = set(led.index[led >= 0.5])
-    design = cobra_gdel.search_deletions(textbook, "succ_e")
+    task = DesignTask.create(textbook, "succ_e")
+    design = search(replace(task, protected=frozenset()), exact=True)
     rules = cobra_gdel.coupling.get_checker(textbook).rules
     order = [g.id for g in textbook.genes]
-    assert deleted == canonical_deletions(rules, design.deletions, {"s0001"}, order=order)
+    assert deleted == canonical_deletions(rules, design.deletions, order=order)
     assert cobra_gdel.check_coupling(textbook, "succ_e", deleted).coupled
     np.testing.assert_allclose(led, 0.75 * led.ge(0.5) + 0.25 * lps)
     assert "succ_e" in network_for(textbook).designs
@@ -304,6 +310,18 @@ def test_network_predictor_can_be_led_by_the_models_own_minrn_design(textbook):
     # a model above the size limit is scored from the LPs alone
     small_limit = NetworkPredictor(milp_genes=len(textbook.genes) - 1).fit(model=textbook)
     pd.testing.assert_series_equal(small_limit.predict_proba("succ_e"), lps)
+
+
+def test_network_predictors_minrn_design_counts_spontaneous_genes_as_candidates(textbook):
+    """The advice protects s0001, so acald_c (which leaves through s0001's ACALDt) has no
+    design; gDel_minRN, the program behind the published strategies, has a binary for
+    every gene, and the predictor's reproduction of it finds a design to lead with."""
+    assert cobra_gdel.search_deletions(textbook, "acald_c").status == "no_design"
+    led = NetworkPredictor(milp_genes=300).fit(model=textbook).predict_proba("acald_c")
+    lps = NetworkPredictor().fit(model=textbook).predict_proba("acald_c")
+    assert network_for(textbook).designs["acald_c"] is not None
+    np.testing.assert_allclose(led, 0.75 * led.ge(0.5) + 0.25 * lps)
+    assert led.ge(0.5).sum() > 10
 
 
 def test_network_cache_follows_model_changes(fresh_textbook):

@@ -8,16 +8,17 @@ levels, before and after one re-weighting) whose decoded network keeps it; a tar
 the model can not produce while growing gets 0.5 for every gene.
 
 With ``milp_genes=n`` (opt-in; ``MILP_MAX_GENES`` = 300 covers the small models), on a
-model of at most n genes the model's own gDel_minRN design of the target leads
-(:func:`cobra_gdel.search_deletions`, the program that made the published strategies):
-the genes it deletes, in the canonical form that prefers the latest of equivalent genes
-in ``model.genes`` (the decode's convention below; of the tie-breaks tried on the
+model of at most n genes the model's own gDel_minRN design of the target leads (the
+program that made the published strategies, as specified: every gene a candidate,
+spontaneous ones too, and every MILP solve to its optimum;
+:func:`cobra_gdel.search.search` with ``exact=True``): the genes it deletes, in the
+canonical form that prefers the latest of equivalent genes in ``model.genes`` (the decode's convention below; of the tie-breaks tried on the
 published labels of iML1515 it agreed best, on iMM904 all agreed), score
 ``0.75 + 0.25 · p`` and the others ``0.25 · p``, p being the LP variants' mean; where no
 design is found the LP scores stand alone. Scored leave-one-model-out on e_coli_core it
-lifts the accuracy from 58.1 % to 61.8 % and the AUC from 61.9 % to 66.7 %
-(docs/benchmarks.md). It is not the default: the design search costs 0.19 s per target
-on e_coli_core (the LPs: 0.014 s), which took repair's advantage over uninformative
+lifts the accuracy from 58.1 % to 62.4 % and the AUC from 61.9 % to 67.2 %
+(docs/benchmarks.md). It is not the default: the design search costs 0.13–0.19 s per
+target on e_coli_core (the LPs: 0.006–0.014 s), which took repair's advantage over uninformative
 scores on the renamed e_coli_core from 11.3× to 1.35× and the default call from 3.42 s to
 3.94 s median, for designs of the same size on 34 of 35 targets; on genome-scale models
 it is far too slow (scratch, iML1515: 20 targets not done after 35 CPU minutes).
@@ -221,21 +222,32 @@ class NetworkPredictor(BasePredictor):
 
 
 def _minrn_design(model, network, target: str) -> np.ndarray | None:
-    """The 0/1 vector (model order) of :meth:`NetworkPredictor._design`."""
+    """The 0/1 vector (model order) of :meth:`NetworkPredictor._design`.
+
+    The design reproduces the program that made the published strategies, not the
+    advice :func:`cobra_gdel.search_deletions` gives: gDel_minRN has a binary for every
+    gene (``ALGORITHMS.md``), so the spontaneous pseudo-genes are candidates here (the
+    published e_coli_core strategies delete ``s0001`` in 17 % of rows; a returned design
+    never does), and every MILP solve runs to its optimum (``search(..., exact=True)``).
+    """
+    from dataclasses import replace
+
     from ..coupling import get_checker
     from ..dataset_builder import canonical_deletions
     from ..design import NO_DESIGN
     from ..exceptions import NoProductionRouteError
-    from ..search import search_deletions
+    from ..problem import DesignTask
+    from ..search import search
 
+    task = DesignTask.create(model, target, time_limit=MILP_SECONDS)
     try:
-        design = search_deletions(model, target, time_limit=MILP_SECONDS)
+        design = search(replace(task, protected=frozenset()), exact=True)
     except NoProductionRouteError:
         return None
     if design.status == NO_DESIGN or not design.deletions:
         return None
     deleted = canonical_deletions(get_checker(model).rules, design.deletions,
-                                  network.spontaneous, order=network.genes)
+                                  order=network.genes)
     logger.info("%s: gDel_minRN design of %d genes (%s) leads the network scores", target,
                 len(deleted), "coupled" if design.coupled else "not coupled")
     design = np.zeros(len(network.genes))
