@@ -16,13 +16,13 @@ canonical form that prefers the latest of equivalent genes in ``model.genes`` (t
 decode's convention below; of the tie-breaks tried on the published labels of iML1515 it
 agreed best, on iMM904 all agreed), score ``0.75 + 0.25 · p`` and the others
 ``0.25 · p``, p being the LP variants' mean; where no design is found the LP scores stand
-alone.
-Scored leave-one-model-out on e_coli_core it lifts the accuracy from 58.1 % to 62.4 %
+alone. Scored leave-one-model-out on e_coli_core it lifts the accuracy from 58.1 % to 62.4 %
 and the AUC from 61.9 % to 67.2 % (docs/benchmarks.md). It is not the default: the
 design search costs 0.13–0.19 s per target on e_coli_core (the LPs: 0.006–0.014 s),
 which took repair's advantage over uninformative scores on the renamed e_coli_core from
 11.3× to 1.35× and the default call from 3.42 s to 3.94 s median, for designs of the
-same size on 34 of 35 targets; on genome-scale models it is far too slow (scratch, iML1515: 20 targets not done after 35 CPU minutes).
+same size on 34 of 35 targets; on genome-scale models it is far too slow (scratch,
+iML1515: 20 targets not done after 35 CPU minutes).
 
 Why no learning: scored leave-one-model-out (trained on two of the three data models,
 tested on the third), no learned layer on top of these networks — gradient boosting or
