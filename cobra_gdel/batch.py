@@ -22,14 +22,14 @@ import pandas as pd
 
 from .batch_worker import ERROR, accepts_keyword, check_method_kwargs, design_one, screen
 from .design import DeletionDesign
-from .seeds import seed_sets
+from .seeds import near_seeds, seed_sets
 from .targets import GROWTH_LB, PRODUCTION_LB, check_bound, resolve_target
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["COLUMNS", "ERROR", "RETRY_SECONDS", "DesignAccessor", "DesignMap", "batch_seeds",
-           "open_client", "predict_many", "producible_targets", "record_row", "results_frame",
-           "target_ids"]
+__all__ = ["COLUMNS", "ERROR", "RETRY_NEAR_SECONDS", "RETRY_SECONDS", "DesignAccessor",
+           "DesignMap", "batch_seeds", "open_client", "predict_many", "producible_targets",
+           "record_row", "results_frame", "target_ids"]
 
 #: Columns of the table :func:`predict_many` returns (index: ``target``).
 COLUMNS = ("status", "coupled", "n_deletions", "deletions", "growth_rate", "min_production",
@@ -38,6 +38,9 @@ COLUMNS = ("status", "coupled", "n_deletions", "deletions", "growth_rate", "min_
 DEFAULT_TIME_LIMIT = 60.0
 #: Seconds at most for a retried target (its seeds are checked whatever the clock says).
 RETRY_SECONDS = 5.0
+#: ... and of a target with near seeds (:func:`cobra_gdel.seeds.near_seeds`): up to three
+#: repairs from them of about 5 s each (1–5 s when they coupled), then the rest.
+RETRY_NEAR_SECONDS = 20.0
 DASK_MISSING = ("predict_many(client=...) runs on dask.distributed, which is not installed: "
                 "pip install 'cobra_gdel[dask]' (or call it without a client to run serially)")
 
@@ -287,11 +290,15 @@ def predict_many(model, targets: Iterable, *, client=None, method: str | Callabl
         for all that is known: not ``no_design``, not ``error``) runs again with the
         batch's coupled designs as ``seeds`` (each minimal design, then its maximal
         set): one that couples it as it is becomes its design (``"+seed[<target>]"``
-        in ``method``), and the minimal design is searched from it. The retry gets at
-        most ``RETRY_SECONDS`` (5 s) and its time is added to ``seconds``; a row it does
-        not couple keeps its first result. On Salmonella iYS1720, ps160_c's design couples pe180_c and
-        lipa_cold_c this way (docs/benchmarks.md). A retried row depends on the other
-        targets of the batch; ``retry=False`` leaves each row to its own call.
+        in ``method``), and the minimal design is searched from it; else the designs
+        of targets whose predicted networks are nearly its own lead a repair each
+        (``"+seed-repair[<target>]"``). The retry gets at most ``RETRY_SECONDS`` (5 s),
+        ``RETRY_NEAR_SECONDS`` (20 s) with near designs, and its time is added to
+        ``seconds``; a row it does not couple keeps its first result. On Salmonella
+        iYS1720, ps160_c's design couples pe180_c and lipa_cold_c as it is, and
+        lipopolysaccharide variants are repaired from their siblings' designs
+        (docs/benchmarks.md). A retried row depends on the other targets of the batch;
+        ``retry=False`` leaves each row to its own call.
     **kwargs
         Passed to every call: any keyword *method* accepts (``minimize``,
         ``predictor``, ``growth_lb``, ``protected``, ``solver``, ...).
@@ -360,16 +367,19 @@ def predict_many(model, targets: Iterable, *, client=None, method: str | Callabl
 
 
 def batch_seeds(ids: Sequence[str], designs: Mapping[str, DeletionDesign | None]) -> dict:
-    """Label → genes of the batch's coupled designs, in batch order: each minimal design
-    (label: its target), then its maximal set (``"<target>:maximal"``) when it has one."""
-    seeds: dict[str, tuple[str, ...]] = {}
+    """Label → the batch's coupled designs, in batch order: each minimal design (label:
+    its target), then its maximal set (``"<target>:maximal"``) when it has one. Designs,
+    not gene sets, so that a retried target can tell the near ones by their scores
+    (:func:`cobra_gdel.seeds.near_seeds`)."""
+    seeds: dict[str, DeletionDesign] = {}
     for target in ids:
         design = designs.get(target)
         if design is None or not design.coupled:
             continue
-        seeds[target] = tuple(sorted(design.deletions))
+        # shipped to every worker of a retry: without the model or the nested maximal set
+        seeds[target] = replace(design, _model=None, maximal=None)
         if design.maximal is not None and design.maximal.coupled:
-            seeds[f"{target}:maximal"] = tuple(sorted(design.maximal.deletions))
+            seeds[f"{target}:maximal"] = replace(design.maximal, _model=None, maximal=None)
     return seeds
 
 
@@ -383,18 +393,23 @@ def _retry(model, ids: list[str], method, rows: dict, designs: dict, kwargs: dic
     if kwargs.get("seeds") is not None:  # the caller's own seeds first
         seeds = {**{label: tuple(genes) for label, genes in seed_sets(kwargs["seeds"])},
                  **seeds}
-    retry_kwargs = {**kwargs, "seeds": seeds}
-    if accepts_keyword(method, "time_limit"):
-        limit = kwargs.get("time_limit")
-        retry_kwargs["time_limit"] = RETRY_SECONDS if limit is None else min(limit,
-                                                                             RETRY_SECONDS)
+    # a target with near seeds (each may lead a repair) gets the longer retry
+    near = [t for t in todo if designs.get(t) is not None
+            and near_seeds(designs[t].probabilities, seeds)]
+    groups = [(near, RETRY_NEAR_SECONDS), ([t for t in todo if t not in near], RETRY_SECONDS)]
     results: dict[str, dict] = {}
 
     def keep(record: dict) -> None:
         results[record["target"]] = record
 
     with _progress_bar(len(todo), progress, f"retry {model.id}") as bar:
-        _run(model, todo, method, retry_kwargs, client, keep, bar)
+        for group, seconds in groups:
+            retry_kwargs = {**kwargs, "seeds": seeds}
+            if accepts_keyword(method, "time_limit"):
+                limit = kwargs.get("time_limit")
+                retry_kwargs["time_limit"] = seconds if limit is None else min(limit, seconds)
+            if group:
+                _run(model, group, method, retry_kwargs, client, keep, bar)
     n_coupled = 0
     for target in todo:
         record, row = results[target], rows[target]

@@ -6,7 +6,7 @@ import copy
 import logging
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from .features import annotation_smiles, canonical_smiles
 from .practical import minimal_candidates, ranked
 from .problem import Clock, DesignTask
 from .repair import repair_task
-from .seeds import reference_design, seed_design, seed_sets
+from .seeds import near_seeds, reference_design, seed_design, seed_repair, seed_sets
 
 logger = logging.getLogger(__name__)
 
@@ -340,9 +340,13 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         on the same model: a mapping label → genes, or :class:`DeletionDesign` objects
         (label: their target) or gene collections. The first that couples the target
         (genes the model lacks and protected genes left out) is taken
-        (``"+seed[<label>]"``) and the minimal design is searched from it.
-        :func:`cobra_gdel.predict_many` passes a batch's coupled designs this way when it
-        retries the targets it did not couple.
+        (``"+seed[<label>]"``) and the minimal design is searched from it. When none
+        couples, up to three designs (passed as :class:`DeletionDesign` objects) made
+        for targets whose predicted networks are nearly this target's each lead a
+        repair, nearest first (``"+seed-repair[<label>]"``; together at most 3/4 of the
+        time, :func:`cobra_gdel.seeds.near_seeds`). :func:`cobra_gdel.predict_many`
+        passes a batch's coupled designs this way when it retries the targets it did
+        not couple.
 
     Returns
     -------
@@ -356,8 +360,9 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         or ``"predict+reference[<model id>]"`` when the bundled minimal design of the
         same target, made on the model the predictor was trained on, coupled as it is
         (tried first on a model the predictor fits by gene overlap only, such as
-        iJO1366), or ``"predict+seed[<label>]"`` when one of *seeds* did, followed by
-        ``"+minimal:<route>"`` for the minimal design. A :class:`DesignSet` when
+        iJO1366), or ``"predict+seed[<label>]"`` when one of *seeds* did (or
+        ``"predict+seed-repair[<label>]+repair:<stage>"`` when a repair from a near one
+        did), followed by ``"+minimal:<route>"`` for the minimal design. A :class:`DesignSet` when
         *n_designs* is given.
 
     Raises
@@ -389,7 +394,9 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     from .predictors.device import check_device
 
     device = check_device(device)
-    seeds = None if seeds is None else seed_sets(seeds)
+    if isinstance(seeds, Iterator):  # read twice: checked as they are, then for near ones
+        seeds = list(seeds)
+    seed_list = None if seeds is None else seed_sets(seeds)
     _check_count("max_deletions", max_deletions, 0)
     _check_count("n_designs", n_designs, 1)
     task = DesignTask.create(model, target, growth_lb=growth_lb, production_lb=production_lb,
@@ -401,8 +408,11 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     predict_seconds = time.perf_counter() - start
     prefix = "predict" if scores.source is None else f"predict[{scores.source}]"
     design = reference_design(task, item, prefix, scores.probabilities)
-    if design is None and seeds is not None:
-        design = seed_design(task, seeds, prefix, scores.probabilities)
+    if design is None and seed_list is not None:
+        design = seed_design(task, seed_list, prefix, scores.probabilities)
+        near = near_seeds(scores.probabilities, seeds) if design is None else []
+        if near:
+            design = seed_repair(task, near, prefix, scores.probabilities)
     if design is None:
         # Scores from the transferable predictor may point at a mechanism this model
         # lacks: the MILP over every gene then gets a share of its own (open_last).

@@ -13,6 +13,15 @@
 
 The first design that couples is taken (its genes the model has, protected ones left
 out) and finished like any other; the minimal-design search then runs from it.
+
+- :func:`near_seeds` / :func:`seed_repair`: when no seed couples as it is, a seed made
+  for a target whose predicted network is nearly this target's (designs passed as
+  :class:`~cobra_gdel.DeletionDesign` objects carry their scores) leads a repair of its
+  own: its genes scored high, every other gene low. On Salmonella iYS1720 a
+  lipopolysaccharide variant's design seldom couples another variant as it is, but
+  repair from the design of the same O-antigen on another lipid A coupled LPS47_VL_e,
+  LPS39__L_e and LPS4_VL_e in 1–5 s each; the nearest network picked that sibling first
+  or second (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -20,19 +29,30 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 import pandas as pd
 
 from .design import DeletionDesign, finish
 from .problem import DesignTask
+from .repair import repair_task
 from .targets import gene_id
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MAX_SEEDS", "reference_design", "seed_design", "seed_sets"]
+__all__ = ["MAX_SEEDS", "NEAR_DISTANCE", "NEAR_SEEDS", "near_seeds", "reference_design",
+           "seed_design", "seed_repair", "seed_sets"]
 
 #: At most this many distinct seeds are checked in one call (one LP check each).
 MAX_SEEDS = 500
+#: A seed is near when the genes its target's predicted network keeps (score < 0.5) are
+#: within this Jaccard distance of the genes this target's keeps (the novelty threshold
+#: of :class:`~cobra_gdel.predictors.GatedPredictor`, not tuned here).
+NEAR_DISTANCE = 0.05
+#: At most this many near seeds lead a repair, nearest first.
+NEAR_SEEDS = 3
+#: Scores of a seeded repair: the seed's genes, and every other gene.
+SEED_SCORES = (0.95, 0.05)
 
 
 def reference_design(task: DesignTask, item, prefix: str,
@@ -130,3 +150,57 @@ def _here(task: DesignTask, genes) -> frozenset[str]:
     """The genes of a design made elsewhere that *task* may delete: in its model, not
     protected."""
     return frozenset(g for g in genes if g in task.checker.genes and g not in task.protected)
+
+
+def near_seeds(probabilities: pd.Series | None, seeds) -> list[tuple[str, frozenset[str]]]:
+    """``(label, genes)`` of the designs among *seeds* made for targets whose predicted
+    networks are near this target's (see ``NEAR_DISTANCE``), nearest first, at most
+    ``NEAR_SEEDS``, one per network (a minimal design before its maximal set).
+
+    Only seeds given as :class:`~cobra_gdel.DeletionDesign` objects with scores
+    (``design.probabilities``, as every ``predict_deletions`` design has) are compared;
+    *probabilities* are this target's scores from the same predictor.
+    """
+    if probabilities is None or seeds is None or isinstance(seeds, (str, bytes)):
+        return []
+    kept = (probabilities < 0.5).to_numpy()
+    items = seeds.items() if isinstance(seeds, Mapping) else ((None, s) for s in seeds)
+    found, seen = [], set()
+    for label, design in items:
+        if not isinstance(design, DeletionDesign) or design.probabilities is None:
+            continue
+        other = (design.probabilities.reindex(probabilities.index) < 0.5).to_numpy()
+        union = int((kept | other).sum())
+        key = other.tobytes()
+        if not union or key in seen:
+            continue
+        distance = 1.0 - int((kept & other).sum()) / union
+        if distance <= NEAR_DISTANCE and design.deletions:
+            seen.add(key)
+            found.append((distance, str(label or design.target), frozenset(design.deletions)))
+    found.sort(key=lambda item: item[0])  # stable: the caller's order among equals
+    return [(label, genes) for _distance, label, genes in found[:NEAR_SEEDS]]
+
+
+def seed_repair(task: DesignTask, near: list[tuple[str, frozenset[str]]], prefix: str,
+                probabilities: pd.Series | None) -> DeletionDesign | None:
+    """Repair from each of *near* (:func:`near_seeds`) in turn: its genes that the model
+    has score ``SEED_SCORES[0]``, every other gene ``SEED_SCORES[1]``; no MILP over every
+    gene. Each repair gets an equal share of the time left with the attempts after it
+    (the predictor's own scores come next), so the seeds take at most
+    ``len(near) / (len(near) + 1)`` of it. The first coupled design is returned with
+    method ``<prefix>+seed-repair[<label>]+<repair's method>``; None when none couples."""
+    genes = sorted(task.checker.genes)
+    high, low = SEED_SCORES
+    for i, (label, seed) in enumerate(near):
+        clock = task.clock.share(1.0 / (len(near) - i + 1))
+        scores = pd.Series(low, index=genes)
+        scores[sorted(_here(task, seed))] = high
+        design = repair_task(task.with_clock(clock), scores, open_milp=False)
+        if design.coupled:
+            logger.info("%s: repair from seed %s couples it", task.target, label)
+            return replace(design, method=f"{prefix}+seed-repair[{label}]+{design.method}",
+                           probabilities=probabilities)
+        logger.info("%s: repair from seed %s does not couple it (%s)", task.target, label,
+                    design.reason)
+    return None

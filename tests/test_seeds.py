@@ -8,7 +8,8 @@ import pytest
 
 import cobra_gdel
 from cobra_gdel.batch import batch_seeds
-from cobra_gdel.seeds import seed_sets
+from cobra_gdel.design import DeletionDesign
+from cobra_gdel.seeds import NEAR_DISTANCE, NEAR_SEEDS, near_seeds, seed_sets
 
 SUCC = ["b0114", "b0721", "b0767"]  # textbook succ_e, coupled (the README's main job)
 FUM = ["b1479", "b1676", "b1854", "b2029", "b2463"]  # couples fum_c and mal__L_c
@@ -76,5 +77,58 @@ def test_batch_seeds_are_the_coupled_designs_in_order(textbook):
     table = cobra_gdel.predict_many(textbook, ["succ_e", "akg_e"], progress=False)
     seeds = batch_seeds(["succ_e", "akg_e"], table.gdel.designs)
     assert list(seeds)[:2] == ["succ_e", "succ_e:maximal"]
-    assert seeds["succ_e"] == table.loc["succ_e", "deletions"]
+    design = table.gdel["succ_e"]
+    assert seeds["succ_e"] == design and seeds["succ_e:maximal"] == design.maximal
+    assert seeds["succ_e"].probabilities is design.probabilities  # for near_seeds
+    assert seeds["succ_e"].model is None and seeds["succ_e"].maximal is None
+    assert tuple(sorted(seeds["succ_e"].deletions)) == table.loc["succ_e", "deletions"]
     assert set(seeds) == {"succ_e", "succ_e:maximal", "akg_e", "akg_e:maximal"}
+
+
+def _design_with(textbook, genes, probabilities, target="succ_e"):
+    """A design of *genes* (whatever its verdict) carrying *probabilities* as its scores."""
+    report = cobra_gdel.check_coupling(textbook, target, genes)
+    status = "coupled" if report.coupled else "not_coupled"
+    return DeletionDesign(report=report, method="test", status=status,
+                          probabilities=probabilities)
+
+
+def test_near_seeds_are_designs_whose_networks_keep_nearly_the_same_genes(textbook):
+    genes = [g.id for g in textbook.genes]
+    base = cobra_gdel.predict_deletions(textbook, "succ_e").probabilities.reindex(genes)
+    kept = list(base.index[base < 0.5])
+    assert len(kept) > 40
+
+    def moved(n):  # n kept genes called deleted: Jaccard distance n / len(kept)
+        return base.where(~base.index.isin(kept[:n]), 0.9)
+
+    far_n = int(NEAR_DISTANCE * len(kept)) + 2
+    seeds = {"far": _design_with(textbook, SUCC, moved(far_n)),
+             "one": _design_with(textbook, FUM, moved(1)),
+             "same": _design_with(textbook, SUCC, base),
+             "same again": _design_with(textbook, FUM, base),  # the same network: one only
+             "genes only": SUCC,
+             "two": _design_with(textbook, ["b0721"], moved(2)),
+             "no scores": _design_with(textbook, SUCC, None)}
+    near = near_seeds(base, seeds)
+    assert [label for label, _ in near] == ["same", "one", "two"][:NEAR_SEEDS]
+    assert near[0][1] == frozenset(SUCC)
+    assert near_seeds(None, seeds) == [] and near_seeds(base, [SUCC]) == []
+
+
+def test_a_near_seed_that_does_not_couple_as_it_is_leads_a_repair(textbook):
+    """succ_e's design plus the essential eno (b2779) does not grow; as a near seed it
+    leads a repair that restores eno and couples."""
+    probabilities = cobra_gdel.predict_deletions(textbook, "succ_e").probabilities
+    seed = _design_with(textbook, SUCC + ["b2779"], probabilities)
+    assert not seed.coupled
+    design = cobra_gdel.predict_deletions(textbook, "succ_e", minimize=False,
+                                          seeds={"sibling": seed}, time_limit=20)
+    assert design.coupled
+    assert design.method.startswith("predict") and "+seed-repair[sibling]+repair:" in design.method
+    assert "b2779" not in design.deletions
+    assert cobra_gdel.check_coupling(textbook, "succ_e", design.deletions).coupled
+    # the same genes as a plain gene set: checked as they are only
+    plain = cobra_gdel.predict_deletions(textbook, "succ_e", minimize=False,
+                                         seeds={"sibling": SUCC + ["b2779"]})
+    assert "seed" not in plain.method
