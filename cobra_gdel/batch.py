@@ -394,9 +394,11 @@ def _retry(model, ids: list[str], method, rows: dict, designs: dict, kwargs: dic
         seeds = {**{label: tuple(genes) for label, genes in seed_sets(kwargs["seeds"])},
                  **seeds}
     # a target with near seeds (each may lead a repair) gets the longer retry
-    near = [t for t in todo if designs.get(t) is not None
-            and near_seeds(designs[t].probabilities, seeds)]
-    groups = [(near, RETRY_NEAR_SECONDS), ([t for t in todo if t not in near], RETRY_SECONDS)]
+    near = {t: len(near_seeds(designs[t].probabilities, seeds)) for t in todo
+            if designs.get(t) is not None}
+    near = {t: n for t, n in near.items() if n}
+    groups = [(list(near), RETRY_NEAR_SECONDS),
+              ([t for t in todo if t not in near], RETRY_SECONDS)]
     results: dict[str, dict] = {}
 
     def keep(record: dict) -> None:
@@ -420,7 +422,8 @@ def _retry(model, ids: list[str], method, rows: dict, designs: dict, kwargs: dic
             collect({**record, "seconds": seconds})
             continue
         outcome = (f"the retry raised {record['reason']}" if retried is None
-                   else "none couples it")
+                   else "none couples it" + (f", nor does a repair from the {near[target]} "
+                                             "near one(s)" if target in near else ""))
         rows[target] = {**row, "seconds": seconds,
                         "reason": f"{row['reason']}; retried with {len(seeds)} designs of the "
                                   f"batch as seeds: {outcome}"}
