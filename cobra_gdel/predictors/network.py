@@ -19,9 +19,9 @@ agreed best, on iMM904 all agreed), score ``0.75 + 0.25 · p`` and the others
 alone. Scored leave-one-model-out on e_coli_core it lifts the accuracy from 58.1 % to 62.4 %
 and the AUC from 61.9 % to 67.2 % (docs/benchmarks.md). It is not the default: the
 design search costs 0.13–0.19 s per target on e_coli_core (the LPs: 0.006–0.014 s),
-which took repair's advantage over uninformative scores on the renamed e_coli_core from
-11.3× to 1.35× and the default call from 3.42 s to 3.94 s median, for designs of the
-same size on 34 of 35 targets; on genome-scale models it is far too slow (scratch,
+and predict + repair on the renamed e_coli_core then took 0.14 s against 0.07 s from
+uninformative scores (median; from the LP scores alone it is 5.6× faster), for designs of
+the same size on 34 of 35 targets; on genome-scale models it is far too slow (scratch,
 iML1515: 20 targets not done after 35 CPU minutes).
 
 Why no learning: scored leave-one-model-out (trained on two of the three data models,
