@@ -274,9 +274,10 @@ def predict_many(model, targets: Iterable, *, client=None, method: str | Callabl
         ``f(model, target, **kwargs) -> DeletionDesign``.
     time_limit : float, optional
         Seconds per target, passed to every call (default 60; None: the method's own
-        limits; a custom *method* gets it when it takes a ``time_limit`` keyword). The limit guards each call from inside; the first target a worker (or
-        this process) runs also builds the model's one-time analyses, which can take
-        minutes on a genome-scale model.
+        limits; a custom *method* gets it when it takes a ``time_limit`` keyword). The
+        limit guards each call from inside; the first target a worker (or this
+        process) runs also builds the model's one-time analyses, which can take minutes
+        on a genome-scale model.
     progress : bool
         A tqdm progress bar over targets.
     on_result : callable, optional
@@ -394,24 +395,26 @@ def _retry(model, ids: list[str], method, rows: dict, designs: dict, kwargs: dic
         seeds = {**{label: tuple(genes) for label, genes in seed_sets(kwargs["seeds"])},
                  **seeds}
     # a target with near seeds (each may lead a repair) gets the longer retry
-    near = {t: len(near_seeds(designs[t].probabilities, seeds)) for t in todo
-            if designs.get(t) is not None}
-    near = {t: n for t, n in near.items() if n}
+    near: dict[str, int] = {}
+    for target in todo:
+        first = designs.get(target)
+        count = 0 if first is None else len(near_seeds(first.probabilities, seeds))
+        if count:
+            near[target] = count
     groups = [(list(near), RETRY_NEAR_SECONDS),
               ([t for t in todo if t not in near], RETRY_SECONDS)]
+    limit = kwargs.get("time_limit")
     results: dict[str, dict] = {}
 
     def keep(record: dict) -> None:
         results[record["target"]] = record
 
     with _progress_bar(len(todo), progress, f"retry {model.id}") as bar:
-        for group, seconds in groups:
+        for group, seconds in (g for g in groups if g[0]):
             retry_kwargs = {**kwargs, "seeds": seeds}
             if accepts_keyword(method, "time_limit"):
-                limit = kwargs.get("time_limit")
                 retry_kwargs["time_limit"] = seconds if limit is None else min(limit, seconds)
-            if group:
-                _run(model, group, method, retry_kwargs, client, keep, bar)
+            _run(model, group, method, retry_kwargs, client, keep, bar)
     n_coupled = 0
     for target in todo:
         record, row = results[target], rows[target]
