@@ -27,9 +27,9 @@ from .targets import GROWTH_LB, PRODUCTION_LB, check_bound, resolve_target
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["COLUMNS", "ERROR", "RETRY_NEAR_SECONDS", "RETRY_SECONDS", "DesignAccessor",
-           "DesignMap", "batch_seeds", "open_client", "predict_many", "producible_targets",
-           "record_row", "results_frame", "target_ids"]
+__all__ = ["COLUMNS", "ERROR", "RETRY_NEAR_SECONDS", "RETRY_PASSES", "RETRY_SECONDS",
+           "DesignAccessor", "DesignMap", "batch_seeds", "open_client", "predict_many",
+           "producible_targets", "record_row", "results_frame", "target_ids"]
 
 #: Columns of the table :func:`predict_many` returns (index: ``target``).
 COLUMNS = ("status", "coupled", "n_deletions", "deletions", "growth_rate", "min_production",
@@ -41,6 +41,11 @@ RETRY_SECONDS = 5.0
 #: ... and of a target with near seeds (:func:`cobra_gdel.seeds.near_seeds`): up to three
 #: repairs from them of about 5 s each (1–5 s when they coupled), then the rest.
 RETRY_NEAR_SECONDS = 20.0
+#: Retry passes at most. After the first (every miss, the batch's designs as seeds), a
+#: pass retries the misses near a design that the pass before found, with those designs
+#: as seeds: on Salmonella iYS1720, lipopolysaccharide variants that the first retry
+#: coupled led repairs of further siblings (docs/benchmarks.md).
+RETRY_PASSES = 3
 DASK_MISSING = ("predict_many(client=...) runs on dask.distributed, which is not installed: "
                 "pip install 'cobra_gdel[dask]' (or call it without a client to run serially)")
 
@@ -295,10 +300,12 @@ def predict_many(model, targets: Iterable, *, client=None, method: str | Callabl
         of targets whose predicted networks are nearly its own lead a repair each
         (``"+seed-repair[<target>]"``). The retry gets at most ``RETRY_SECONDS`` (5 s),
         ``RETRY_NEAR_SECONDS`` (20 s) with near designs, and its time is added to
-        ``seconds``; a row it does not couple keeps its first result. On Salmonella
+        ``seconds``; a row it does not couple keeps its first result. Up to
+        ``RETRY_PASSES`` (3) passes: each after the first retries the misses that a
+        design the pass before found is near, with those designs as seeds. On Salmonella
         iYS1720, ps160_c's design couples pe180_c and lipa_cold_c as it is, and
-        lipopolysaccharide variants are repaired from their siblings' designs
-        (docs/benchmarks.md). A retried row depends on the other targets of the batch;
+        lipopolysaccharide variants are repaired from their siblings' designs, some
+        from designs the retry itself found (docs/benchmarks.md). A retried row depends on the other targets of the batch;
         ``retry=False`` leaves each row to its own call.
     **kwargs
         Passed to every call: any keyword *method* accepts (``minimize``,
@@ -386,14 +393,26 @@ def batch_seeds(ids: Sequence[str], designs: Mapping[str, DeletionDesign | None]
 
 def _retry(model, ids: list[str], method, rows: dict, designs: dict, kwargs: dict, client,
            collect, progress: bool) -> None:
-    """The retry pass of :func:`predict_many` (see its *retry*)."""
+    """The retry passes of :func:`predict_many` (see its *retry*)."""
     todo = [t for t in ids if rows[t]["status"] == "not_coupled"]
     seeds = batch_seeds(ids, designs)
-    if not todo or not seeds:
-        return
     if kwargs.get("seeds") is not None:  # the caller's own seeds first
         seeds = {**{label: tuple(genes) for label, genes in seed_sets(kwargs["seeds"])},
                  **seeds}
+    for number in range(1, RETRY_PASSES + 1):
+        if not todo or not seeds:
+            return
+        found = _retry_pass(model, todo, method, rows, designs, {**kwargs, "seeds": seeds},
+                            client, collect, progress, number)
+        todo = [t for t in todo if t not in found]
+        seeds = batch_seeds([t for t in ids if t in found], designs)
+
+
+def _retry_pass(model, todo: list[str], method, rows: dict, designs: dict, kwargs: dict,
+                client, collect, progress: bool, number: int) -> set[str]:
+    """Retry pass *number* over *todo* with ``kwargs["seeds"]``: the targets it couples.
+    After the first pass only the targets with near seeds run."""
+    seeds = kwargs["seeds"]
     # a target with near seeds (each may lead a repair) gets the longer retry
     near: dict[str, int] = {}
     for target in todo:
@@ -401,37 +420,39 @@ def _retry(model, ids: list[str], method, rows: dict, designs: dict, kwargs: dic
         count = 0 if first is None else len(near_seeds(first.probabilities, seeds))
         if count:
             near[target] = count
-    groups = [(list(near), RETRY_NEAR_SECONDS),
-              ([t for t in todo if t not in near], RETRY_SECONDS)]
+    groups = [(list(near), RETRY_NEAR_SECONDS)]
+    if number == 1:
+        groups.append(([t for t in todo if t not in near], RETRY_SECONDS))
     limit = kwargs.get("time_limit")
     results: dict[str, dict] = {}
 
     def keep(record: dict) -> None:
         results[record["target"]] = record
 
-    with _progress_bar(len(todo), progress, f"retry {model.id}") as bar:
+    with _progress_bar(sum(len(g) for g, _ in groups), progress, f"retry {model.id}") as bar:
         for group, seconds in (g for g in groups if g[0]):
-            retry_kwargs = {**kwargs, "seeds": seeds}
+            retry_kwargs = dict(kwargs)
             if accepts_keyword(method, "time_limit"):
                 retry_kwargs["time_limit"] = seconds if limit is None else min(limit, seconds)
             _run(model, group, method, retry_kwargs, client, keep, bar)
-    n_coupled = 0
-    for target in todo:
-        record, row = results[target], rows[target]
+    what = (f"retried with {len(seeds)} designs of the batch as seeds" if number == 1 else
+            f"retry {number} with the {len(seeds)} designs retry {number - 1} found")
+    found = set()
+    for target, record in results.items():
+        row = rows[target]
         seconds = row["seconds"] + record["seconds"]
         retried = record.get("design")
         if retried is not None and retried.coupled:
-            n_coupled += 1
+            found.add(target)
             collect({**record, "seconds": seconds})
             continue
         outcome = (f"the retry raised {record['reason']}" if retried is None
                    else "none couples it" + (f", nor does a repair from the {near[target]} "
                                              "near one(s)" if target in near else ""))
-        rows[target] = {**row, "seconds": seconds,
-                        "reason": f"{row['reason']}; retried with {len(seeds)} designs of the "
-                                  f"batch as seeds: {outcome}"}
-    logger.info("retry: %d of %d targets coupled from %d designs of the batch", n_coupled,
-                len(todo), len(seeds))
+        rows[target] = {**row, "seconds": seconds, "reason": f"{row['reason']}; {what}: {outcome}"}
+    logger.info("retry %d: %d of %d targets coupled from %d designs", number, len(found),
+                len(results), len(seeds))
+    return found
 
 
 def producible_targets(model, *, growth_lb: float = GROWTH_LB,

@@ -132,3 +132,36 @@ def test_a_near_seed_that_does_not_couple_as_it_is_leads_a_repair(textbook):
     plain = cobra_gdel.predict_deletions(textbook, "succ_e", minimize=False,
                                          seeds={"sibling": SUCC + ["b2779"]})
     assert "seed" not in plain.method
+
+
+def test_a_later_retry_pass_seeds_from_what_the_retry_found(textbook, monkeypatch):
+    """mal__L_c couples only once fum_c's design is a seed (the first retry), succ_e only
+    once mal__L_c's is (a second pass, with the first retry's designs as its seeds)."""
+    monkeypatch.setattr(cobra_gdel.seeds, "NEAR_DISTANCE", 1.0)  # every design is near
+    calls = []
+    needs = {"mal__L_c": "fum_c", "succ_e": "mal__L_c"}
+
+    def chain(model, target, *, seeds=None, time_limit=None):
+        labels = sorted(seeds) if isinstance(seeds, dict) else []
+        calls.append((target, labels))
+        if target in needs and needs[target] not in labels:
+            return cobra_gdel.predict_deletions(model, target, max_deletions=0,
+                                                time_limit=time_limit)
+        return cobra_gdel.predict_deletions(model, target, seeds=seeds, time_limit=time_limit)
+
+    table = cobra_gdel.predict_many(textbook, ["fum_c", "mal__L_c", "succ_e"], method=chain,
+                                    progress=False)
+    assert table["coupled"].all()
+    assert [t for t, _ in calls] == ["fum_c", "mal__L_c", "succ_e", "mal__L_c", "succ_e",
+                                     "succ_e"]
+    assert calls[-1][1] == ["mal__L_c", "mal__L_c:maximal"]  # only what the retry found
+    for target in table.index:
+        assert cobra_gdel.check_coupling(textbook, target, table.gdel[target].deletions).coupled
+    # a pass that couples nothing ends the retry
+    calls.clear()
+    needs["succ_e"] = "never"
+    table = cobra_gdel.predict_many(textbook, ["fum_c", "mal__L_c", "succ_e"], method=chain,
+                                    progress=False)
+    assert not table.loc["succ_e", "coupled"]
+    assert [t for t, _ in calls].count("succ_e") == 3
+    assert "retry 2 with the 2 designs retry 1 found" in table.loc["succ_e", "reason"]
