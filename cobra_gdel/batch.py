@@ -305,8 +305,9 @@ def predict_many(model, targets: Iterable, *, client=None, method: str | Callabl
         design the pass before found is near, with those designs as seeds. On Salmonella
         iYS1720, ps160_c's design couples pe180_c and lipa_cold_c as it is, and
         lipopolysaccharide variants are repaired from their siblings' designs, some
-        from designs the retry itself found (docs/benchmarks.md). A retried row depends on the other targets of the batch;
-        ``retry=False`` leaves each row to its own call.
+        from designs the retry itself found (docs/benchmarks.md). A retried row depends
+        on the other targets of the batch; ``retry=False`` leaves each row to its own
+        call.
     **kwargs
         Passed to every call: any keyword *method* accepts (``minimize``,
         ``predictor``, ``growth_lb``, ``protected``, ``solver``, ...).
