@@ -35,6 +35,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -67,29 +68,30 @@ def _data(model_id: str) -> tuple[StrategyDataset, cobra.Model]:
 
 # ----------------------------------------------------------------------------- lomo
 def run_lomo(args) -> None:
+    from cobra_gdel import bundled
     from cobra_gdel.evaluation import leave_one_model_out
     from cobra_gdel.predictors import NetworkPredictor
-    from cobra_gdel.predictors.network import MILP_MAX_GENES
 
     pairs = [_data(m) for m in DATA_MODELS]
     datasets, models = [p[0] for p in pairs], [p[1] for p in pairs]
+    shipped = bundled.transferable().params  # what predict_deletions uses on a new model
     started = time.perf_counter()
-    table = leave_one_model_out(datasets, models, "network")
-    primary = leave_one_model_out(datasets, models, "network",
-                                  params={"levels": ["abs"], "reweights": [1]})
-    primary = primary[primary["predictor"] == "network"].assign(predictor="network (primary)")
-    led = leave_one_model_out(datasets, models, "network", params={"milp_genes": MILP_MAX_GENES})
-    led = led[led["predictor"] == "network"].assign(predictor="network (+gDel_minRN)")
-    table = pd.concat([table, primary, led], ignore_index=True)
+    table = leave_one_model_out(datasets, models, "network", params=shipped)
+    variants = [("network (LPs only)", {**shipped, "milp_genes": 0}),
+                ("network (primary)", {"levels": ["abs"], "reweights": [1]})]
+    for label, params in variants:
+        rows = leave_one_model_out(datasets, models, "network", params=params)
+        table = pd.concat([table, rows[rows["predictor"] == "network"].assign(predictor=label)],
+                          ignore_index=True)
     costs = []
     for dataset, model in zip(datasets, models):
-        settings = [("network", 0)]
-        if len(model.genes) <= MILP_MAX_GENES:
-            settings.append(("network (+gDel_minRN)", MILP_MAX_GENES))
-        for label, milp_genes in settings:
+        settings = [("network", shipped)]
+        if len(model.genes) <= shipped.get("milp_genes", 0):
+            settings.append(("network (LPs only)", {**shipped, "milp_genes": 0}))
+        for label, params in settings:
             fresh = model.copy()  # a new network: timed from a cold cache
             start = time.perf_counter()
-            predictor = NetworkPredictor(milp_genes=milp_genes).fit(model=fresh)
+            predictor = NetworkPredictor(**params).fit(model=fresh)
             build = time.perf_counter() - start
             seconds = []
             for target in dataset.targets:
@@ -115,7 +117,7 @@ def run_lomo(args) -> None:
         verdict.append({"held_out": held, "network": 100 * acc["network"],
                         "best_baseline": 100 * best, "margin": 100 * (acc["network"] - best),
                         "target_met (>= +5)": bool(acc["network"] - best >= 0.05),
-                        "margin (+gDel_minRN)": 100 * (acc["network (+gDel_minRN)"] - best)})
+                        "margin (LPs only)": 100 * (acc["network (LPs only)"] - best)})
     print(shown.to_string(index=False))
     write_section("transfer-lomo", f"""## Leave one model out (benchmarks/transfer.py lomo)
 
@@ -126,12 +128,14 @@ strategy); `reaction prior` scores a gene by the mean share with which its react
 disabled in the other two models' strategies (per model, then averaged); `constant` is the
 better of "all deleted" and "all kept", chosen on the held-out labels (an upper bound of
 any constant answer; it has no AUC). Scored on the genes that are not pre-determined
-(`n_genes_scored`), threshold 0.5, in %. `network` is the six-variant mean (the shipped
-setting); `network (primary)` the single variant (production ≥ 0.001, one re-weighting);
-`network (+gDel_minRN)` the six-variant mean led, on a model of at most 300 genes
-(e_coli_core here; `milp_genes=300`, opt-in), by the model's own gDel_minRN design
-as ALGORITHMS.md specifies it (every gene a candidate, the spontaneous s0001 too; every
-solve to the optimum), weight 0.75, so that design decides at the threshold.
+(`n_genes_scored`), threshold 0.5, in %. `network` is the shipped setting
+(`cobra_gdel/bundled/network.json`: `{json.dumps(shipped)}`): the mean of six LP
+variants, led on a
+model of at most 300 genes (e_coli_core here) by the model's own gDel_minRN design as
+ALGORITHMS.md specifies it (every gene a candidate, the spontaneous s0001 too; every
+solve to the optimum), weight 0.75, so that design decides at the threshold;
+`network (LPs only)` the six-variant mean alone (the shipped setting before session 32);
+`network (primary)` the single variant (production ≥ 0.001, one re-weighting).
 
 {markdown_table(shown)}
 
@@ -145,7 +149,7 @@ timed too; iML1515 runs 7 LPs of 5424 columns per target):
 {markdown_table(pd.DataFrame(costs), floatfmt=".3f")}
 
 Which of equivalent genes the published strategies mark deleted (the tie-break of the
-canonical form that `network (+gDel_minRN)` reads its design in): each published
+canonical form that `network` reads its gDel_minRN design in): each published
 strategy is mapped to the canonical gene set of its own switched-off reactions under
 each preference, and compared with itself on the genes that are not pre-determined
 (mean agreement per target, in %). The shipped preference, latest in `model.genes`, is

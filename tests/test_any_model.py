@@ -23,6 +23,7 @@ from cobra_gdel.exceptions import (CheckpointError, MissingInputError, NotFitted
                                    UnknownTargetError)
 from cobra_gdel.network_features import network_for
 from cobra_gdel.predictors import NetworkPredictor, make_predictor
+from cobra_gdel.predictors.network import MILP_MAX_GENES
 
 from .conftest import model_state, require_data
 
@@ -89,13 +90,13 @@ def test_a_model_no_bundled_predictor_fits_is_designed_without_torch():
 
 def test_renamed_textbook_target_that_needs_a_gene_every_network_uses(renamed):
     """etoh_e on the renamed model: its design must delete a gene that every production
-    network needs (scored 0, so outside every threshold's candidates); the open attempt
-    after the network's, every gene undecided, finds it. Led by the model's own gDel_minRN
-    design (``milp_genes``), the network's scores couple at once."""
-    led = renamed.predict_deletions("etoh_e", minimize=False,
-                                    predictor=NetworkPredictor(milp_genes=300))
+    network needs (scored 0 by the LPs alone, so outside every threshold's candidates);
+    the open attempt after the network's, every gene undecided, finds it. The shipped
+    transferable predictor is led on a model this small by the model's own gDel_minRN
+    design (``milp_genes``): its scores couple at once."""
+    led = renamed.predict_deletions("etoh_e", minimize=False)
     assert led.coupled and led.method == "predict[network]+repair:threshold"
-    design = renamed.predict_deletions("etoh_e", minimize=False)
+    design = renamed.predict_deletions("etoh_e", minimize=False, predictor=NetworkPredictor())
     assert design.coupled, design.reason
     assert design.method.startswith("predict[network]+open+repair:")
     scores = design.probabilities
@@ -212,6 +213,17 @@ def test_transferable_manifest_ships_without_weights():
     assert item.name == "network" and item.predictor_name == "network"
     assert item.manifest["kind"] == "transferable"
     assert "network" not in {b.model_id for b in bundled.available()}
+
+
+def test_the_shipped_transferable_predictor_is_led_by_minrn_on_small_models(textbook):
+    """The manifest asks for the gDel_minRN lead on models of at most ``MILP_MAX_GENES``
+    genes (the class default stays the LPs alone): on textbook its design decides every
+    gene at the 0.5 threshold."""
+    assert bundled.transferable().params["milp_genes"] == MILP_MAX_GENES
+    assert NetworkPredictor().milp_genes == 0
+    scores = bundled.load_transferable(textbook).predict_proba("succ_e")
+    assert ((scores >= 0.75) | (scores <= 0.25)).all()
+    assert cobra_gdel.check_coupling(textbook, "succ_e", scores.index[scores >= 0.5]).coupled
 
 
 # -- the network predictor ---------------------------------------------------------------

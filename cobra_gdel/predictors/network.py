@@ -7,22 +7,25 @@ P(deleted) is 1 − the share of the LP variants (by default six: three producti
 levels, before and after one re-weighting) whose decoded network keeps it; a target
 the model can not produce while growing gets 0.5 for every gene.
 
-With ``milp_genes=n`` (opt-in; ``MILP_MAX_GENES`` = 300 covers the small models), on a
-model of at most n genes the model's own gDel_minRN design of the target leads (the
-program that made the published strategies, as specified: every gene a candidate,
-spontaneous ones too, and every MILP solve to its optimum;
+With ``milp_genes=n``, on a model of at most n genes the model's own gDel_minRN design
+of the target leads (the program that made the published strategies, as specified:
+every gene a candidate, spontaneous ones too, and every MILP solve to its optimum;
 :func:`cobra_gdel.search.search` with ``exact=True``): the genes it deletes, in the
 canonical form that prefers the latest of equivalent genes in ``model.genes`` (the
 decode's convention below; of the tie-breaks tried on the published labels of iML1515 it
 agreed best, on iMM904 all agreed), score ``0.75 + 0.25 · p`` and the others
 ``0.25 · p``, p being the LP variants' mean; where no design is found the LP scores stand
-alone. Scored leave-one-model-out on e_coli_core it lifts the accuracy from 58.1 % to 62.4 %
-and the AUC from 61.9 % to 67.2 % (docs/benchmarks.md). It is not the default: the
-design search costs 0.13–0.19 s per target on e_coli_core (the LPs: 0.006–0.014 s),
-and predict + repair on the renamed e_coli_core then took 0.14 s against 0.07 s from
-uninformative scores (median; from the LP scores alone it is 5.6× faster), for designs of
-the same size on 34 of 35 targets; on genome-scale models it is far too slow (scratch,
-iML1515: 20 targets not done after 35 CPU minutes).
+alone. The shipped transferable predictor (``cobra_gdel/bundled/network.json``, what
+:func:`~cobra_gdel.predict_deletions` uses on a model no bundled predictor fits) sets
+``milp_genes=MILP_MAX_GENES``; the class default stays 0 (the LPs alone, as
+:class:`~cobra_gdel.predictors.GatedPredictor` uses them). Scored leave-one-model-out on
+e_coli_core the lead lifts the accuracy from 58.1 % to 62.4 % and the AUC from 61.9 % to
+67.2 % (docs/benchmarks.md). It costs: the design search takes 0.15 s per target on
+e_coli_core (median; up to 1.6 s, against 0.007 s for the LPs), and
+predict + repair on the renamed e_coli_core took 0.14 s against 0.08 s from
+uninformative scores (median), for designs of the same size on 34 of 35 targets
+(actp_c: 8 knock-outs instead of 5). On genome-scale models it is far too slow (scratch,
+iML1515: 20 targets not done after 35 CPU minutes), so it stops at 300 genes.
 
 Why no learning: scored leave-one-model-out (trained on two of the three data models,
 tested on the third), no learned layer on top of these networks — gradient boosting or
@@ -73,7 +76,7 @@ class NetworkPredictor(BasePredictor):
     milp_genes : int
         On a model with at most this many genes, a target's scores are led by the
         model's own gDel_minRN design (see the module docstring); default 0: from the
-        LPs alone.
+        LPs alone (the shipped transferable predictor sets ``MILP_MAX_GENES``).
 
     Attributes
     ----------
