@@ -39,7 +39,7 @@ DEFAULT_TIME_LIMIT = 60.0
 #: Seconds at most for a retried target (its seeds are checked whatever the clock says).
 RETRY_SECONDS = 5.0
 #: ... and of a target with near seeds (:func:`cobra_gdel.seeds.near_seeds`): up to three
-#: repairs from them of about 5 s each (1–5 s when they coupled), then the rest.
+#: repairs from them, sharing the time (1–5 s each when they coupled).
 RETRY_NEAR_SECONDS = 20.0
 #: Retry passes at most. After the first (every miss, the batch's designs as seeds), a
 #: pass retries the misses near a design that the pass before found, with those designs
@@ -298,7 +298,9 @@ def predict_many(model, targets: Iterable, *, client=None, method: str | Callabl
         set): one that couples it as it is becomes its design (``"+seed[<target>]"``
         in ``method``), and the minimal design is searched from it; else the designs
         of targets whose predicted networks are nearly its own lead a repair each
-        (``"+seed-repair[<target>]"``). The retry gets at most ``RETRY_SECONDS`` (5 s),
+        (``"+seed-repair[<target>]"``). Only the seeds are tried (``seeds_only``: the
+        repair from the target's own scores already ran in the first pass). The retry
+        gets at most ``RETRY_SECONDS`` (5 s),
         ``RETRY_NEAR_SECONDS`` (20 s) with near designs, and its time is added to
         ``seconds``; a row it does not couple keeps its first result. Up to
         ``RETRY_PASSES`` (3) passes: each after the first retries the misses that a
@@ -435,6 +437,8 @@ def _retry_pass(model, todo: list[str], method, rows: dict, designs: dict, kwarg
             retry_kwargs = dict(kwargs)
             if accepts_keyword(method, "time_limit"):
                 retry_kwargs["time_limit"] = seconds if limit is None else min(limit, seconds)
+            if accepts_keyword(method, "seeds_only"):
+                retry_kwargs["seeds_only"] = True
             _run(model, group, method, retry_kwargs, client, keep, bar)
     what = (f"retried with {len(seeds)} designs of the batch as seeds" if number == 1 else
             f"retry {number} with the {len(seeds)} designs retry {number - 1} found")

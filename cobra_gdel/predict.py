@@ -20,7 +20,8 @@ from .features import annotation_smiles, canonical_smiles
 from .practical import minimal_candidates, ranked
 from .problem import Clock, DesignTask
 from .repair import repair_task
-from .seeds import near_seeds, reference_design, seed_design, seed_repair, seed_sets
+from .seeds import (near_seeds, reference_design, seed_design, seed_repair, seed_sets,
+                    seeds_failed)
 
 logger = logging.getLogger(__name__)
 
@@ -256,7 +257,7 @@ def predict_deletions(model, target, *, smiles: str | None = None,
                       max_deletions: int | None = None, n_designs: int | None = None,
                       device: str | None = None, time_limit: float | None = DEFAULT_TIME_LIMIT,
                       protected: Iterable = (), solver=None, strict: bool = False,
-                      seeds=None) -> DeletionDesign | DesignSet:
+                      seeds=None, seeds_only: bool = False) -> DeletionDesign | DesignSet:
     """Predict a gene-deletion design for *target*, verify it by FBA, repair it if needed,
     and return a design a person would build.
 
@@ -347,6 +348,11 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         time, :func:`cobra_gdel.seeds.near_seeds`). :func:`cobra_gdel.predict_many`
         passes a batch's coupled designs this way when it retries the targets it did
         not couple.
+    seeds_only : bool
+        Try *seeds* only (near ones get all the time): a target they do not couple
+        comes back not coupled (``"+seed"``), without the repair from the predicted
+        scores. :func:`cobra_gdel.predict_many`'s retry sets it (that repair already
+        failed in its first pass).
 
     Returns
     -------
@@ -377,7 +383,7 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         a sequence.
     ValueError
         Invalid SMILES (passed as *smiles*), bounds, device, ``max_deletions`` or
-        ``n_designs``.
+        ``n_designs``; *seeds_only* without *seeds*.
     FileNotFoundError
         *sequences* names a FASTA file that does not exist.
     TypeError
@@ -397,6 +403,8 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     if isinstance(seeds, Iterator):  # read twice: checked as they are, then for near ones
         seeds = list(seeds)
     seed_list = None if seeds is None else seed_sets(seeds)
+    if seeds_only and seed_list is None:
+        raise ValueError("seeds_only=True needs seeds")
     _check_count("max_deletions", max_deletions, 0)
     _check_count("n_designs", n_designs, 1)
     task = DesignTask.create(model, target, growth_lb=growth_lb, production_lb=production_lb,
@@ -412,7 +420,9 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         design = seed_design(task, seed_list, prefix, scores.probabilities)
         near = near_seeds(scores.probabilities, seeds) if design is None else []
         if near:
-            design = seed_repair(task, near, prefix, scores.probabilities)
+            design = seed_repair(task, near, prefix, scores.probabilities, last=seeds_only)
+        if design is None and seeds_only:
+            design = seeds_failed(task, len(seed_list), len(near), prefix, scores.probabilities)
     if design is None:
         # Scores from the transferable predictor may point at a mechanism this model
         # lacks: the MILP over every gene then gets a share of its own (open_last).

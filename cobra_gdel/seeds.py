@@ -41,7 +41,7 @@ from .targets import gene_id
 logger = logging.getLogger(__name__)
 
 __all__ = ["MAX_SEEDS", "NEAR_DISTANCE", "NEAR_SEEDS", "near_seeds", "reference_design",
-           "seed_design", "seed_repair", "seed_sets"]
+           "seed_design", "seed_repair", "seed_sets", "seeds_failed"]
 
 #: At most this many distinct seeds are checked in one call (one LP check each).
 MAX_SEEDS = 500
@@ -183,17 +183,19 @@ def near_seeds(probabilities: pd.Series | None, seeds) -> list[tuple[str, frozen
 
 
 def seed_repair(task: DesignTask, near: list[tuple[str, frozenset[str]]], prefix: str,
-                probabilities: pd.Series | None) -> DeletionDesign | None:
+                probabilities: pd.Series | None, *, last: bool = False
+                ) -> DeletionDesign | None:
     """Repair from each of *near* (:func:`near_seeds`) in turn: its genes that the model
     has score ``SEED_SCORES[0]``, every other gene ``SEED_SCORES[1]``; no MILP over every
     gene. Each repair gets an equal share of the time left with the attempts after it
-    (the predictor's own scores come next), so the seeds take at most
-    ``len(near) / (len(near) + 1)`` of it. The first coupled design is returned with
-    method ``<prefix>+seed-repair[<label>]+<repair's method>``; None when none couples."""
+    (the predictor's own scores come next unless *last*), so the seeds take at most
+    ``len(near) / (len(near) + 1)`` of it (all of it when *last*). The first coupled
+    design is returned with method ``<prefix>+seed-repair[<label>]+<repair's method>``;
+    None when none couples."""
     genes = sorted(task.checker.genes)
     high, low = SEED_SCORES
     for i, (label, seed) in enumerate(near):
-        clock = task.clock.share(1.0 / (len(near) - i + 1))
+        clock = task.clock.share(1.0 / (len(near) - i + (0 if last else 1)))
         scores = pd.Series(low, index=genes)
         scores[sorted(_here(task, seed))] = high
         design = repair_task(task.with_clock(clock), scores, open_milp=False)
@@ -204,3 +206,14 @@ def seed_repair(task: DesignTask, near: list[tuple[str, frozenset[str]]], prefix
         logger.info("%s: repair from seed %s does not couple it (%s)", task.target, label,
                     design.reason)
     return None
+
+
+def seeds_failed(task: DesignTask, checked: int, near: int, prefix: str,
+                 probabilities: pd.Series | None) -> DeletionDesign:
+    """The wild type, not coupled (method ``<prefix>+seed``), when only seeds were to be
+    tried (``predict_deletions(..., seeds_only=True)``) and none coupled the target."""
+    tried = f"none of {checked} seed(s) couples it as it is"
+    if near:
+        tried += f", nor does a repair from the {near} near one(s)"
+    return finish(task, task.check(()), f"{prefix}+seed", probabilities=probabilities,
+                  reason=f"{tried} (seeds only: no repair from the predicted scores)")

@@ -165,3 +165,41 @@ def test_a_later_retry_pass_seeds_from_what_the_retry_found(textbook, monkeypatc
     assert not table.loc["succ_e", "coupled"]
     assert [t for t, _ in calls].count("succ_e") == 3
     assert "retry 2 with the 2 designs retry 1 found" in table.loc["succ_e", "reason"]
+
+
+def test_seeds_only_tries_the_seeds_alone(textbook):
+    """With ``seeds_only`` a target the seeds do not couple comes back not coupled (the
+    wild type, saying why) instead of being repaired from the predicted scores; a seed
+    that couples, or a repair from a near one, is taken as before."""
+    before = [(r.id, r.bounds) for r in textbook.reactions]
+    missed = cobra_gdel.predict_deletions(textbook, "succ_e", seeds=[["b2779"]],
+                                          seeds_only=True)
+    assert not missed.coupled and missed.status == "not_coupled"
+    assert missed.method == "predict+seed" and missed.deletions == frozenset()
+    assert "none of 1 seed(s) couples it" in missed.reason and "seeds only" in missed.reason
+    assert [(r.id, r.bounds) for r in textbook.reactions] == before
+    taken = cobra_gdel.predict_deletions(textbook, "mal__L_c", seeds={"fum": FUM},
+                                         seeds_only=True)
+    assert taken.coupled and taken.maximal.method.endswith("+seed[fum]")
+    probabilities = cobra_gdel.predict_deletions(textbook, "succ_e").probabilities
+    near = {"sibling": _design_with(textbook, SUCC + ["b2779"], probabilities)}
+    repaired = cobra_gdel.predict_deletions(textbook, "succ_e", minimize=False, seeds=near,
+                                            seeds_only=True, time_limit=20)
+    assert repaired.coupled and "+seed-repair[sibling]+repair:" in repaired.method
+    with pytest.raises(ValueError, match="seeds_only"):
+        cobra_gdel.predict_deletions(textbook, "succ_e", seeds_only=True)
+
+
+def test_the_retry_tries_only_the_seeds(textbook):
+    """predict_many's retry passes ``seeds_only`` to a method that takes it: the repair
+    from the target's own scores already ran in the first pass."""
+    calls = []
+
+    def method(model, target, *, seeds=None, time_limit=None, seeds_only=False):
+        calls.append((target, seeds_only))
+        return _first_misses_mal(model, target, seeds=seeds, time_limit=time_limit)
+
+    table = cobra_gdel.predict_many(textbook, ["fum_c", "mal__L_c"], method=method,
+                                    progress=False)
+    assert table["coupled"].all()
+    assert calls == [("fum_c", False), ("mal__L_c", False), ("mal__L_c", True)]
