@@ -130,10 +130,10 @@ better of "all deleted" and "all kept", chosen on the held-out labels (an upper 
 any constant answer; it has no AUC). Scored on the genes that are not pre-determined
 (`n_genes_scored`), threshold 0.5, in %. `network` is the shipped setting
 (`cobra_gdel/bundled/network.json`: `{json.dumps(shipped)}`): the mean of six LP
-variants, led on a
-model of at most 300 genes (e_coli_core here) by the model's own gDel_minRN design as
-ALGORITHMS.md specifies it (every gene a candidate, the spontaneous s0001 too; every
-solve to the optimum), weight 0.75, so that design decides at the threshold;
+variants, led on a model of at most 300 genes (e_coli_core here) by the model's own
+gDel_minRN design as ALGORITHMS.md specifies it (every gene a candidate, the spontaneous
+s0001 too; every solve to the optimum), weight 0.75, so that design decides at the
+threshold;
 `network (LPs only)` the six-variant mean alone (the shipped setting before session 32);
 `network (primary)` the single variant (production ≥ 0.001, one re-weighting).
 
