@@ -75,9 +75,10 @@ def run_lomo(args) -> None:
     pairs = [_data(m) for m in DATA_MODELS]
     datasets, models = [p[0] for p in pairs], [p[1] for p in pairs]
     shipped = bundled.transferable().params  # what predict_deletions uses on a new model
+    lps_only = {**shipped, "milp_genes": 0}
     started = time.perf_counter()
     table = leave_one_model_out(datasets, models, "network", params=shipped)
-    variants = [("network (LPs only)", {**shipped, "milp_genes": 0}),
+    variants = [("network (LPs only)", lps_only),
                 ("network (primary)", {"levels": ["abs"], "reweights": [1]})]
     for label, params in variants:
         rows = leave_one_model_out(datasets, models, "network", params=params)
@@ -87,7 +88,7 @@ def run_lomo(args) -> None:
     for dataset, model in zip(datasets, models):
         settings = [("network", shipped)]
         if len(model.genes) <= shipped.get("milp_genes", 0):
-            settings.append(("network (LPs only)", {**shipped, "milp_genes": 0}))
+            settings.append(("network (LPs only)", lps_only))
         for label, params in settings:
             fresh = model.copy()  # a new network: timed from a cold cache
             start = time.perf_counter()

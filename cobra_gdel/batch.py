@@ -427,6 +427,9 @@ def _retry_pass(model, todo: list[str], method, rows: dict, designs: dict, kwarg
     if number == 1:
         groups.append(([t for t in todo if t not in near], RETRY_SECONDS))
     limit = kwargs.get("time_limit")
+    # the repair from the target's own scores already failed in the first pass
+    if accepts_keyword(method, "seeds_only"):
+        kwargs = {**kwargs, "seeds_only": True}
     results: dict[str, dict] = {}
 
     def keep(record: dict) -> None:
@@ -437,8 +440,6 @@ def _retry_pass(model, todo: list[str], method, rows: dict, designs: dict, kwarg
             retry_kwargs = dict(kwargs)
             if accepts_keyword(method, "time_limit"):
                 retry_kwargs["time_limit"] = seconds if limit is None else min(limit, seconds)
-            if accepts_keyword(method, "seeds_only"):
-                retry_kwargs["seeds_only"] = True
             _run(model, group, method, retry_kwargs, client, keep, bar)
     what = (f"retried with {len(seeds)} designs of the batch as seeds" if number == 1 else
             f"retry {number} with the {len(seeds)} designs retry {number - 1} found")
