@@ -24,8 +24,8 @@ e_coli_core the lead lifts the accuracy from 58.1 % to 62.4 % and the AUC from 6
 e_coli_core (median; up to 1.6 s, against 0.007 s for the LPs), and
 predict + repair on the renamed e_coli_core took 0.14 s against 0.08 s from
 uninformative scores (median), for designs of the same size on 34 of 35 targets
-(actp_c: 8 knock-outs instead of 5). On genome-scale models it is far too slow (scratch,
-iML1515: 20 targets not done after 35 CPU minutes), so it stops at 300 genes.
+(actp_c: 8 knock-outs instead of 5). On genome-scale models it is far too slow (session 30
+scratch, iML1515: 20 targets not done after 35 CPU minutes), so it stops at 300 genes.
 
 Why no learning: scored leave-one-model-out (trained on two of the three data models,
 tested on the third), no learned layer on top of these networks — gradient boosting or
