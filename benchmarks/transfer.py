@@ -76,9 +76,13 @@ def run_lomo(args) -> None:
     datasets, models = [p[0] for p in pairs], [p[1] for p in pairs]
     shipped = bundled.transferable().params  # what predict_deletions uses on a new model
     lps_only = {**shipped, "milp_genes": 0}
+    unit = {**lps_only, "weights": "unit"}  # the LPs as shipped before session 33
+    ranges = {**lps_only, "weights": "ranges"}
     started = time.perf_counter()
     table = leave_one_model_out(datasets, models, "network", params=shipped)
     variants = [("network (LPs only)", lps_only),
+                ("network (LPs only, unit weights)", unit),
+                ("network (LPs only, range weights)", ranges),
                 ("network (primary)", {"levels": ["abs"], "reweights": [1]})]
     for label, params in variants:
         rows = leave_one_model_out(datasets, models, "network", params=params)
@@ -89,6 +93,7 @@ def run_lomo(args) -> None:
         settings = [("network", shipped)]
         if len(model.genes) <= shipped.get("milp_genes", 0):
             settings.append(("network (LPs only)", lps_only))
+        settings.append(("network (LPs only, unit weights)", unit))
         for label, params in settings:
             fresh = model.copy()  # a new network: timed from a cold cache
             start = time.perf_counter()
@@ -118,7 +123,11 @@ def run_lomo(args) -> None:
         verdict.append({"held_out": held, "network": 100 * acc["network"],
                         "best_baseline": 100 * best, "margin": 100 * (acc["network"] - best),
                         "target_met (>= +5)": bool(acc["network"] - best >= 0.05),
-                        "margin (LPs only)": 100 * (acc["network (LPs only)"] - best)})
+                        "margin (LPs only)": 100 * (acc["network (LPs only)"] - best),
+                        "margin (unit weights)":
+                            100 * (acc["network (LPs only, unit weights)"] - best),
+                        "margin (range weights)":
+                            100 * (acc["network (LPs only, range weights)"] - best)})
     print(shown.to_string(index=False))
     write_section("transfer-lomo", f"""## Leave one model out (benchmarks/transfer.py lomo)
 
@@ -131,12 +140,18 @@ better of "all deleted" and "all kept", chosen on the held-out labels (an upper 
 any constant answer; it has no AUC). Scored on the genes that are not pre-determined
 (`n_genes_scored`), threshold 0.5, in %. `network` is the shipped setting
 (`cobra_gdel/bundled/network.json`: `{json.dumps(shipped)}`): the mean of six LP
-variants, led on a model of at most 300 genes (e_coli_core here) by the model's own
-gDel_minRN design as ALGORITHMS.md specifies it (every gene a candidate, the spontaneous
-s0001 too; every solve to the optimum), weight 0.75, so that design decides at the
-threshold;
-`network (LPs only)` the six-variant mean alone (the shipped setting before session 32);
-`network (primary)` the single variant (production ≥ 0.001, one re-weighting).
+variants with every reaction that has a gene rule weighted 1 in the L1 LPs and six with it
+weighted 1/M_j (`"weights": ["unit", "ranges"]`; M_j its flux range at growth ≥ 0.001,
+gDel_minRN's big-M constant, clipped to [1, 1000]: the LP relaxation of gDel_minRN's
+objective), the mean of the twelve, led on a model of at most 300 genes
+(e_coli_core here) by the model's own gDel_minRN design as ALGORITHMS.md specifies it
+(every gene a candidate, the spontaneous s0001 too; every solve to the optimum), weight
+0.75, so that design decides at the threshold;
+`network (LPs only)` the twelve-variant mean alone;
+`network (LPs only, unit weights)` the six unit-weight variants alone (the shipped
+setting before session 33, and before session 32 without the lead);
+`network (LPs only, range weights)` the six range-weight variants alone;
+`network (primary)` the single variant (production ≥ 0.001, one re-weighting, unit weights).
 
 {markdown_table(shown)}
 
@@ -145,7 +160,9 @@ Against the better baseline (target: +5 points on every held-out model):
 {markdown_table(pd.DataFrame(verdict))}
 
 Cost of the network predictor per target (a fresh copy of each model, so the build is
-timed too; iML1515 runs 7 LPs of 5424 columns per target):
+timed too: with range weights it includes the model's flux ranges, computed once
+per model and reused by the gDel_minRN MILP; iML1515 runs 7 LPs of 5424 columns per
+target and weighting):
 
 {markdown_table(pd.DataFrame(costs), floatfmt=".3f")}
 

@@ -13,11 +13,15 @@ grows and produces the target would use, and which genes that network needs:
    biomass precursors carry fluxes below the LP tolerances and the decoded network
    cannot grow); below 0.001 it retries at growth ≥ 0.001; still below: no design.
 3. **L1 LPs.** For each production level (``"abs"``: ≥ 0.001; a float f:
-   ≥ max(0.001, f · PRmax)), minimise ``Σ w_j |v_j|`` with w = 1 for reactions with a
-   gene rule and 1e-4 for the others; then re-weight ``w_j / (|v_j| + 1e-3)``
-   (rescaled so that the smallest rule weight is 1) and solve again. Each solution
-   (after 0 or 1 re-weightings) is a *variant*; its active set is the rule reactions
-   with ``|v_j| > 1e-10``.
+   ≥ max(0.001, f · PRmax)), minimise ``Σ w_j |v_j|`` with w = 1e-4 for reactions
+   without a gene rule and, for those with one, w = 1 (``weights="unit"``) or
+   w = 1/M_j (``weights="ranges"``: M_j the reaction's largest absolute flux at growth
+   ≥ 0.001, the big-M constant of the gDel_minRN MILP, clipped to [1, 1000]; rescaled
+   so that the smallest rule weight is 1). With ``z_j ≥ |v_j|/M_j`` that is the LP
+   relaxation of gDel_minRN's objective (enable as few reactions as possible), read
+   per reaction. Then re-weight ``w_j / (|v_j| + 1e-3)`` (rescaled likewise) and solve
+   again. Each solution (after 0 or 1 re-weightings) is a *variant*; its active set is
+   the rule reactions with ``|v_j| > 1e-10``.
 4. **Decode** (:func:`decode_kept`, the "maximal" convention of the genome-scale
    strategies): the genes of every single-term active reaction are kept; each
    multi-term active reaction without a kept term keeps the term that enables the
@@ -50,7 +54,7 @@ from .targets import production_spec, protected_genes
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BOUND_CAP", "LEVELS", "REWEIGHTS", "MinimalNetwork", "decode_kept",
+__all__ = ["BOUND_CAP", "LEVELS", "REWEIGHTS", "WEIGHTS", "MinimalNetwork", "decode_kept",
            "network_for", "variant_scores"]
 
 #: Every bound of the LP is capped to ±BOUND_CAP.
@@ -63,6 +67,14 @@ GROWTH_LEVELS = (0.1, 0.001)
 LEVELS = ("abs", 0.1, 0.5)
 #: Re-weighting rounds kept as variants.
 REWEIGHTS = (0, 1)
+#: L1 weights of the rule reactions: "unit", or "ranges" (1/M_j, see the module).
+WEIGHTS = ("unit", "ranges")
+#: Growth bound of the flux ranges M_j (gDel_minRN's GRLB, the MILP's default).
+RANGE_GROWTH = 0.001
+#: M_j is clipped to [RANGE_MIN, BOUND_CAP]: weights spread over at most three orders of
+#: magnitude. At 0.1 (0.01), HiGHS ended 'error' on 3 (43) re-weighted LPs of iMM904's
+#: 86 targets; at 1 on none of the three data models (docs/benchmarks.md).
+RANGE_MIN = 1.0
 #: L1 weight of a reaction without a gene rule.
 NO_RULE_WEIGHT = 1e-4
 #: Added to |v| in the re-weighting.
@@ -118,6 +130,8 @@ class MinimalNetwork:
         self._build_lp(model)
         self._lock = threading.Lock()
         self._scores: dict[tuple, np.ndarray] = {}
+        #: Rule-reaction weights of ``weights="ranges"`` (set by :meth:`use_ranges`).
+        self.range_weights: np.ndarray | None = None
         #: Target → its gDel_minRN design as 0/1 per gene, or None (filled by
         #: :class:`~cobra_gdel.predictors.NetworkPredictor` on small models).
         self.designs: dict[str, np.ndarray | None] = {}
@@ -207,28 +221,63 @@ class MinimalNetwork:
         return 0.0, self.growth_levels[-1]
 
     # ------------------------------------------------------------------ variants
+    def use_ranges(self, model) -> None:
+        """Compute the weights of ``weights="ranges"`` from *model* (the model this
+        network was built from), once: the flux ranges at growth ≥ ``RANGE_GROWTH`` of
+        :func:`cobra_gdel.analysis.flux_ranges`, cached on the model's checker, where
+        the gDel_minRN MILP finds them too."""
+        if self.range_weights is not None:
+            return
+        from .analysis import flux_ranges
+        from .coupling import get_checker
+
+        ranges = flux_ranges(get_checker(model), RANGE_GROWTH)
+        capacity = np.array([max(abs(ranges[r][0]), abs(ranges[r][1])) if r in ranges
+                             else BOUND_CAP for r in self.reactions])
+        weights = 1.0 / np.clip(capacity, RANGE_MIN, BOUND_CAP)
+        with self._lock:
+            self.range_weights = weights
+
+    def _has_rule(self) -> np.ndarray:
+        has_rule = np.zeros(len(self.reactions), dtype=bool)
+        has_rule[list(self.rules)] = True
+        return has_rule
+
+    def _base_weights(self, weights: str) -> np.ndarray:
+        """L1 weights before any re-weighting (see the module docstring)."""
+        has_rule = self._has_rule()
+        if weights == "unit":
+            rule = np.ones(len(self.reactions))
+        elif weights == "ranges":
+            if self.range_weights is None:
+                raise ValueError("weights='ranges' needs use_ranges(model) first")
+            rule = self.range_weights / self.range_weights[has_rule].min()
+        else:
+            raise ValueError(f"weights must be one of {WEIGHTS}, not {weights!r}")
+        return np.where(has_rule, rule, NO_RULE_WEIGHT)
+
     def active_sets(self, target: str, levels: Sequence = LEVELS,
-                    reweights: Sequence[int] = REWEIGHTS) -> dict[tuple, frozenset]:
+                    reweights: Sequence[int] = REWEIGHTS,
+                    weights: str = "unit") -> dict[tuple, frozenset]:
         """Active rule reactions of each variant ``(level, reweighting)`` for *target*
         (empty when the model cannot produce it while growing)."""
         if target not in self.production:
             raise UnknownTargetError(f"metabolite {target!r} is not in model {self.model_id!r}")
+        base = self._base_weights(weights)
         with self._lock:
             self._cold_start()
             try:
-                return self._active_sets(target, tuple(levels), tuple(reweights))
+                return self._active_sets(target, tuple(levels), tuple(reweights), base)
             finally:
                 self._set_production(target, None)
                 self._lp.set_row_bounds(self._growth_row, self.growth_levels[0], None)
 
-    def _active_sets(self, target: str, levels: tuple, reweights: tuple) -> dict[tuple, frozenset]:
+    def _active_sets(self, target: str, levels: tuple, reweights: tuple,
+                     base: np.ndarray) -> dict[tuple, frozenset]:
         prmax, growth = self._max_production(target)
         if prmax < PRODUCTION_LB:
             return {}
-        n = len(self.reactions)
-        has_rule = np.zeros(n, dtype=bool)
-        has_rule[list(self.rules)] = True
-        base = np.where(has_rule, 1.0, NO_RULE_WEIGHT)
+        has_rule = self._has_rule()
         out = {}
         for level in levels:
             value = PRODUCTION_LB if level == "abs" else max(PRODUCTION_LB, float(level) * prmax)
@@ -248,14 +297,14 @@ class MinimalNetwork:
         return out
 
     def scores(self, target: str, levels: Sequence = LEVELS,
-               reweights: Sequence[int] = REWEIGHTS) -> np.ndarray:
+               reweights: Sequence[int] = REWEIGHTS, weights: str = "unit") -> np.ndarray:
         """P(deleted) of every gene (model order) for *target*: 1 − the share of variants
         whose decoded network keeps the gene; 0.5 for every gene when no design exists.
         Remembered per target and settings."""
-        key = (target, tuple(levels), tuple(reweights))
+        key = (target, tuple(levels), tuple(reweights), weights)
         cached = self._scores.get(key)
         if cached is None:
-            sets = self.active_sets(target, levels, reweights)
+            sets = self.active_sets(target, levels, reweights, weights)
             cached = variant_scores(self, sets.values())
             self._scores[key] = cached
         return cached.copy()

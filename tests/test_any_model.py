@@ -220,7 +220,8 @@ def test_the_shipped_transferable_predictor_is_led_by_minrn_on_small_models(text
     genes (the class default stays the LPs alone): on textbook its design decides every
     gene at the 0.5 threshold."""
     assert bundled.transferable().params["milp_genes"] == MILP_MAX_GENES
-    assert NetworkPredictor().milp_genes == 0
+    assert "ranges" in bundled.transferable().params["weights"]
+    assert NetworkPredictor().milp_genes == 0 and NetworkPredictor().weights == "unit"
     scores = bundled.load_transferable(textbook).predict_proba("succ_e")
     assert ((scores >= 0.75) | (scores <= 0.25)).all()
     assert cobra_gdel.check_coupling(textbook, "succ_e", scores.index[scores >= 0.5]).coupled
@@ -230,7 +231,7 @@ def test_the_shipped_transferable_predictor_is_led_by_minrn_on_small_models(text
 def test_network_predictor_is_deterministic_and_cheap(textbook):
     predictor = make_predictor("network").fit(model=textbook)
     assert predictor.get_params() == {"levels": ("abs", 0.1, 0.5), "reweights": (0, 1),
-                                      "milp_genes": 0}
+                                      "milp_genes": 0, "weights": "unit"}
     start = time.perf_counter()
     first = predictor.predict_proba("succ_e")
     seconds = time.perf_counter() - start
@@ -291,6 +292,58 @@ def test_network_predictor_interface(textbook):
     assert set(np.unique(primary.predict_proba("succ_e"))) <= {0.0, 1.0}
     with pytest.raises(ValueError, match="milp_genes"):
         NetworkPredictor(milp_genes=-1).fit(model=textbook)
+    with pytest.raises(ValueError, match="weights"):
+        NetworkPredictor(weights="flux").fit(model=textbook)
+
+
+def _two_routes() -> cobra.Model:
+    """a → b by one reaction of gene g1 (at most 10) or by two of genes g2, g3 (up to the
+    uptake, 1000); b grows the cell and makes the target p (gene g4)."""
+    model = cobra.Model("two_routes")
+    a, b, c, p = (cobra.Metabolite(m, compartment="c") for m in ("a_c", "b_c", "c_c", "p_c"))
+    reactions = {"EX_a": ({a: 1}, -1000, 1000, ""), "R1": ({a: -1, b: 1}, 0, 10, "g1"),
+                 "R2a": ({a: -1, c: 1}, 0, 1000, "g2"), "R2b": ({c: -1, b: 1}, 0, 1000, "g3"),
+                 "R3": ({b: -1, p: 1}, 0, 1000, "g4"), "EX_p_c": ({p: -1}, 0, 1000, ""),
+                 "BIOMASS": ({b: -1}, 0, 1000, "")}
+    for rid, (stoich, lb, ub, rule) in reactions.items():
+        reaction = cobra.Reaction(rid, lower_bound=lb, upper_bound=ub)
+        model.add_reactions([reaction])
+        reaction.add_metabolites(stoich)
+        reaction.gene_reaction_rule = rule
+    model.objective = "BIOMASS"
+    return model
+
+
+def test_range_weights_are_the_relaxation_of_minrn():
+    """``weights="ranges"`` weighs a rule reaction 1/M_j (its flux range at growth ≥ 0.001,
+    clipped to [1, 1000]), the LP relaxation of gDel_minRN's reaction count: the two-step
+    route of capacity 1000 then costs less than the one-step route of capacity 10, which
+    unit weights prefer. So the networks keep different genes."""
+    from cobra_gdel.analysis import flux_ranges
+    from cobra_gdel.coupling import get_checker
+    from cobra_gdel.network_features import RANGE_GROWTH, RANGE_MIN
+
+    model = _two_routes()
+    kept = {}
+    for weights in ("unit", "ranges"):
+        scores = NetworkPredictor(levels=("abs",), reweights=(0,), weights=weights
+                                  ).fit(model=model).predict_proba("p_c")
+        kept[weights] = set(scores.index[scores < 0.5])
+    assert kept == {"unit": {"g1", "g4"}, "ranges": {"g2", "g3", "g4"}}
+    network = network_for(model)
+    ranges = flux_ranges(get_checker(model), RANGE_GROWTH)
+    expected = [1 / min(1000.0, max(RANGE_MIN, abs(ranges[r][0]), abs(ranges[r][1])))
+                for r in network.reactions]
+    np.testing.assert_allclose(network.range_weights, expected)
+    assert network.range_weights[network.reactions.index("R1")] == pytest.approx(0.1)
+    both = NetworkPredictor(levels=("abs",), reweights=(0,), weights=["unit", "ranges"]
+                            ).fit(model=model).predict_proba("p_c")
+    assert both.to_dict() == {"g1": 0.5, "g2": 0.5, "g3": 0.5, "g4": 0.0}  # one of two each
+    fresh = network_for(_two_routes())  # a network whose ranges were never computed
+    with pytest.raises(ValueError, match="use_ranges"):
+        fresh.scores("p_c", weights="ranges")
+    with pytest.raises(ValueError, match="weights"):
+        NetworkPredictor(weights=()).fit(model=model)
 
 
 def test_network_predictor_can_be_led_by_the_models_own_minrn_design(textbook):

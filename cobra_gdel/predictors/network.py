@@ -15,13 +15,17 @@ canonical form that prefers the latest of equivalent genes in ``model.genes`` (t
 decode's convention below; of the tie-breaks tried on the published labels of iML1515 it
 agreed best, on iMM904 all agreed), score ``0.75 + 0.25 · p`` and the others
 ``0.25 · p``, p being the LP variants' mean; where no design is found the LP scores stand
-alone. The shipped transferable predictor (``cobra_gdel/bundled/network.json``, what
+alone. The shipped transferable predictor also solves every LP variant weighted by the
+model's flux ranges (``weights=("unit", "ranges")``, twelve variants; the range weights
+are the LP relaxation of gDel_minRN's objective; leave one model out the twelve lift
+iMM904 from 73.9 % to 75.3 % and iML1515 from 57.6 % to 58.5 %; the class default stays
+``"unit"``). It (``cobra_gdel/bundled/network.json``, what
 :func:`~cobra_gdel.predict_deletions` uses on a model no bundled predictor fits) sets
 ``milp_genes=MILP_MAX_GENES``; the class default stays 0 (the LPs alone, as
 :class:`~cobra_gdel.predictors.GatedPredictor` uses them). Scored leave-one-model-out on
-e_coli_core the lead lifts the accuracy from 58.1 % to 62.4 % and the AUC from 61.9 % to
-67.2 % (docs/benchmarks.md). It costs: the design search takes 0.15 s per target on
-e_coli_core (median; up to 1.6 s, against 0.007 s for the LPs), and
+e_coli_core the lead lifts the accuracy from 58.7 % to 62.4 % and the AUC from 62.5 % to
+67.3 % (docs/benchmarks.md, session 33). It costs: the design search takes 0.14 s per
+target on e_coli_core (median; up to 1.4 s, against 0.007 s for the LPs), and
 predict + repair on the renamed e_coli_core took 0.14 s against 0.08 s from
 uninformative scores (median), for designs of the same size on 34 of 35 targets
 (actp_c: 8 knock-outs instead of 5). On genome-scale models it is far too slow (session 30
@@ -45,7 +49,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ..network_features import LEVELS, REWEIGHTS, network_for
+from ..network_features import LEVELS, REWEIGHTS, WEIGHTS, network_for
 from .base import BasePredictor
 
 logger = logging.getLogger(__name__)
@@ -77,6 +81,13 @@ class NetworkPredictor(BasePredictor):
         On a model with at most this many genes, a target's scores are led by the
         model's own gDel_minRN design (see the module docstring); default 0: from the
         LPs alone (the shipped transferable predictor sets ``MILP_MAX_GENES``).
+    weights : {"unit", "ranges"} or sequence of them
+        L1 weights of the reactions with a gene rule: 1 (default), or 1/M_j with M_j
+        the reaction's flux range at growth ≥ 0.001, gDel_minRN's big-M constant (the
+        LP relaxation of its objective; :mod:`cobra_gdel.network_features`); with
+        several, the variants of each weighting together (the scores' mean). With
+        ``"ranges"``, ``fit`` computes the model's flux ranges once (seconds on a
+        genome-scale model; the gDel_minRN MILP reuses them).
 
     Attributes
     ----------
@@ -105,12 +116,13 @@ class NetworkPredictor(BasePredictor):
     reads_model: ClassVar[bool] = True
 
     def __init__(self, levels: Sequence = LEVELS, reweights: Sequence[int] = REWEIGHTS,
-                 milp_genes: int = 0) -> None:
+                 milp_genes: int = 0, weights: str | Sequence[str] = "unit") -> None:
         self.levels = levels
         self.reweights = reweights
         self.milp_genes = milp_genes
+        self.weights = weights
 
-    def _validate_params(self) -> tuple[tuple, tuple]:
+    def _validate_params(self) -> tuple[tuple, tuple, tuple]:
         levels = tuple(self.levels)
         reweights = tuple(int(r) for r in self.reweights)
         if not levels or not reweights:
@@ -122,7 +134,10 @@ class NetworkPredictor(BasePredictor):
             raise ValueError("reweights are re-weighting rounds >= 0")
         if int(self.milp_genes) < 0:
             raise ValueError(f"milp_genes must be >= 0, got {self.milp_genes}")
-        return levels, reweights
+        weights = (self.weights,) if isinstance(self.weights, str) else tuple(self.weights)
+        if not weights or any(w not in WEIGHTS for w in weights):
+            raise ValueError(f"weights must be one or more of {WEIGHTS}, got {self.weights!r}")
+        return levels, reweights, weights
 
     def fit(self, dataset: Any = None, *, model=None) -> NetworkPredictor:
         """Bind the predictor to *model* (its LP is built once per model and cached).
@@ -140,11 +155,13 @@ class NetworkPredictor(BasePredictor):
         ValueError
             Without a model, or with invalid hyper-parameters.
         """
-        levels, reweights = self._validate_params()
+        levels, reweights, weights = self._validate_params()
         if model is None:
             raise ValueError("NetworkPredictor reads a cobra model: call fit(model=model)")
-        self.levels_, self.reweights_ = levels, reweights
+        self.levels_, self.reweights_, self.weights_ = levels, reweights, weights
         self.network_ = network_for(model)
+        if "ranges" in weights:
+            self.network_.use_ranges(model)
         self.model_id_ = model.id
         self.genes_ = list(self.network_.genes)
         small = len(self.genes_) <= int(self.milp_genes)
@@ -172,7 +189,8 @@ class NetworkPredictor(BasePredictor):
             *target* is not a metabolite of the bound model.
         """
         self._check_fitted()
-        scores = self.network_.scores(target, self.levels_, self.reweights_)
+        scores = np.mean([self.network_.scores(target, self.levels_, self.reweights_, w)
+                          for w in self.weights_], axis=0)
         design = self._design(target)
         if design is not None:
             scores = MILP_WEIGHT * design + (1.0 - MILP_WEIGHT) * scores
