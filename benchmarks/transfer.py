@@ -139,11 +139,11 @@ disabled in the other two models' strategies (per model, then averaged); `consta
 better of "all deleted" and "all kept", chosen on the held-out labels (an upper bound of
 any constant answer; it has no AUC). Scored on the genes that are not pre-determined
 (`n_genes_scored`), threshold 0.5, in %. `network` is the shipped setting
-(`cobra_gdel/bundled/network.json`: `{json.dumps(shipped)}`): the mean of six LP
-variants with every reaction that has a gene rule weighted 1 in the L1 LPs and six with it
-weighted 1/M_j (`"weights": ["unit", "ranges"]`; M_j its flux range at growth ≥ 0.001,
-gDel_minRN's big-M constant, clipped to [1, 1000]: the LP relaxation of gDel_minRN's
-objective), the mean of the twelve, led on a model of at most 300 genes
+(`cobra_gdel/bundled/network.json`: `{json.dumps(shipped)}`): the mean of twelve LP
+variants, six with every reaction that has a gene rule weighted 1 in the L1 LPs and six
+with it weighted 1/M_j (`"weights": ["unit", "ranges"]`; M_j its flux range at growth ≥
+0.001, gDel_minRN's big-M constant, clipped to [1, 1000]: the LP relaxation of
+gDel_minRN's objective), led on a model of at most 300 genes
 (e_coli_core here) by the model's own gDel_minRN design as ALGORITHMS.md specifies it
 (every gene a candidate, the spontaneous s0001 too; every solve to the optimum), weight
 0.75, so that design decides at the threshold;
