@@ -120,6 +120,8 @@ class MinimalNetwork:
         self.gene_index = {g: i for i, g in enumerate(self.genes)}
         self.spontaneous = protected_genes(model)
         self.rules = _rules(model)
+        self._has_rule = np.zeros(len(self.reactions), dtype=bool)
+        self._has_rule[list(self.rules)] = True
         self.gene_reactions: dict[str, list[int]] = {g: [] for g in self.genes}
         for j, terms in self.rules.items():
             for gene in frozenset().union(*terms):
@@ -130,8 +132,10 @@ class MinimalNetwork:
         self._build_lp(model)
         self._lock = threading.Lock()
         self._scores: dict[tuple, np.ndarray] = {}
-        #: Rule-reaction weights of ``weights="ranges"`` (set by :meth:`use_ranges`).
+        #: 1/M_j per reaction, for ``weights="ranges"`` (set by :meth:`use_ranges`).
         self.range_weights: np.ndarray | None = None
+        #: L1 weights before any re-weighting, per weighting (see the module docstring).
+        self._base = {"unit": np.where(self._has_rule, 1.0, NO_RULE_WEIGHT)}
         #: Target → its gDel_minRN design as 0/1 per gene, or None (filled by
         #: :class:`~cobra_gdel.predictors.NetworkPredictor` on small models).
         self.designs: dict[str, np.ndarray | None] = {}
@@ -235,26 +239,17 @@ class MinimalNetwork:
         capacity = np.array([max(abs(ranges[r][0]), abs(ranges[r][1])) if r in ranges
                              else BOUND_CAP for r in self.reactions])
         weights = 1.0 / np.clip(capacity, RANGE_MIN, BOUND_CAP)
-        with self._lock:
-            self.range_weights = weights
-
-    def _has_rule(self) -> np.ndarray:
-        has_rule = np.zeros(len(self.reactions), dtype=bool)
-        has_rule[list(self.rules)] = True
-        return has_rule
+        rule = weights / weights[self._has_rule].min()
+        self._base["ranges"] = np.where(self._has_rule, rule, NO_RULE_WEIGHT)
+        self.range_weights = weights
 
     def _base_weights(self, weights: str) -> np.ndarray:
-        """L1 weights before any re-weighting (see the module docstring)."""
-        has_rule = self._has_rule()
-        if weights == "unit":
-            rule = np.ones(len(self.reactions))
-        elif weights == "ranges":
-            if self.range_weights is None:
-                raise ValueError("weights='ranges' needs use_ranges(model) first")
-            rule = self.range_weights / self.range_weights[has_rule].min()
-        else:
+        """L1 weights of *weights* before any re-weighting."""
+        if weights not in WEIGHTS:
             raise ValueError(f"weights must be one of {WEIGHTS}, not {weights!r}")
-        return np.where(has_rule, rule, NO_RULE_WEIGHT)
+        if weights not in self._base:
+            raise ValueError(f"weights={weights!r} needs use_ranges(model) first")
+        return self._base[weights]
 
     def active_sets(self, target: str, levels: Sequence = LEVELS,
                     reweights: Sequence[int] = REWEIGHTS,
@@ -277,7 +272,7 @@ class MinimalNetwork:
         prmax, growth = self._max_production(target)
         if prmax < PRODUCTION_LB:
             return {}
-        has_rule = self._has_rule()
+        has_rule = self._has_rule
         out = {}
         for level in levels:
             value = PRODUCTION_LB if level == "abs" else max(PRODUCTION_LB, float(level) * prmax)
