@@ -20,8 +20,7 @@ from .features import annotation_smiles, canonical_smiles
 from .practical import minimal_candidates, ranked
 from .problem import Clock, DesignTask
 from .repair import repair_task
-from .seeds import (near_seeds, reference_design, seed_design, seed_repair, seed_sets,
-                    seeds_failed)
+from .seeds import near_seeds, reference_design, seed_design, seed_repair, seed_sets, seeds_failed
 
 logger = logging.getLogger(__name__)
 
@@ -412,7 +411,8 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     task.require_production_route()
     start = time.perf_counter()
     fitted, item = _resolve(model, predictor, device, strict)
-    scores = _score(task, fitted, smiles, _sequences(sequences), strict)
+    with task.clock.active():  # a predictor's own searches stay inside time_limit
+        scores = _score(task, fitted, smiles, _sequences(sequences), strict)
     predict_seconds = time.perf_counter() - start
     prefix = "predict" if scores.source is None else f"predict[{scores.source}]"
     design = reference_design(task, item, prefix, scores.probabilities)

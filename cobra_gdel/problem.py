@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 from .coupling import CouplingChecker, get_checker
@@ -20,6 +21,9 @@ from .targets import GROWTH_LB, PRODUCTION_LB, check_bound, protected_genes, res
 from .lp import available_solvers
 
 __all__ = ["Clock", "DesignTask", "default_milp_solver"]
+
+#: The clock of the public call running in this thread or task (see :meth:`Clock.active`).
+_ACTIVE: ContextVar[Clock | None] = ContextVar("cobra_gdel_active_clock", default=None)
 
 
 class Clock:
@@ -86,6 +90,22 @@ class Clock:
         if math.isinf(left):
             return Clock(None, self)
         return Clock(max(minimum, fraction * left, 1e-3), self)
+
+    @contextmanager
+    def active(self) -> Iterator[Clock]:
+        """Make this clock the one :meth:`current` returns inside the block: for work
+        that a call reaches through an interface without a clock (a predictor's
+        ``predict_proba``), which then stays inside the caller's time limit."""
+        token = _ACTIVE.set(self)
+        try:
+            yield self
+        finally:
+            _ACTIVE.reset(token)
+
+    @staticmethod
+    def current() -> Clock | None:
+        """The clock made active by the innermost :meth:`active` block, or None."""
+        return _ACTIVE.get()
 
     def seconds(self, minimum: float = 0.0) -> float | None:
         """The time left as a limit for a sub-call (None when unlimited), at least *minimum*."""

@@ -227,6 +227,33 @@ def test_the_shipped_transferable_predictor_is_led_by_minrn_on_small_models(text
     assert cobra_gdel.check_coupling(textbook, "succ_e", scores.index[scores >= 0.5]).coupled
 
 
+
+def test_the_minrn_lead_stays_inside_the_callers_time_limit(monkeypatch):
+    """Inside ``predict_deletions`` the lead's search may use ``MILP_SHARE`` of the time
+    left (outside any call, ``MILP_SECONDS``); a lead that the caller's limit cut short is
+    not remembered for later calls, and the design names it in ``cut_short``."""
+    from dataclasses import replace
+
+    from cobra_gdel import search as search_module
+    from cobra_gdel.predictors import network as network_module
+
+    model = _renamed(cobra.io.load_model("textbook"))
+    real, limits = search_module.search, []
+
+    def recording(task, **kwargs):
+        limits.append(task.clock.limit)
+        design = real(task, **kwargs)
+        return replace(design, cut_short=("milp",)) if task.clock.limit < 30 else design
+
+    monkeypatch.setattr(search_module, "search", recording)
+    bundled.load_transferable(model).predict_proba("ac_e")
+    assert limits == [network_module.MILP_SECONDS]
+    assert "ac_e" in network_for(model).designs
+    design = model.predict_deletions("succ_e", time_limit=4)
+    assert len(limits) == 2 and limits[1] <= network_module.MILP_SHARE * 4
+    assert "succ_e" not in network_for(model).designs  # cut short: searched again next time
+    assert "gDel_minRN lead" in design.cut_short and design.coupled
+
 # -- the network predictor ---------------------------------------------------------------
 def test_network_predictor_is_deterministic_and_cheap(textbook):
     predictor = make_predictor("network").fit(model=textbook)

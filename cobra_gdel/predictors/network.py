@@ -64,6 +64,12 @@ MILP_MAX_GENES = 300
 MILP_WEIGHT = 0.75
 #: Time guard of that design's search (HiGHS solves it on a work budget).
 MILP_SECONDS = 30.0
+#: Inside a call with a time limit (``predict_deletions``), the share of the time left
+#: that the design's search may use, when that is less than ``MILP_SECONDS``; repair
+#: has the rest. Below ``MILP_MIN_SECONDS`` the search is skipped (the LP scores stand
+#: alone).
+MILP_SHARE = 0.5
+MILP_MIN_SECONDS = 0.05
 
 
 class NetworkPredictor(BasePredictor):
@@ -203,14 +209,19 @@ class NetworkPredictor(BasePredictor):
         """1 for each gene the model's gDel_minRN design of *target* deletes (in its
         canonical, latest-gene form), 0 for the others; None on a model of more than
         ``milp_genes`` genes or when there is no design to read. Remembered per target
-        with the model's network (rebuilt when the model changes)."""
+        with the model's network (rebuilt when the model changes), unless the time limit
+        of the call it runs in (:meth:`cobra_gdel.problem.Clock.active`) cut it short:
+        the search then uses at most ``MILP_SHARE`` of that call's time left."""
         model = self._model
         if model is None:
             return None
         designs = self.network_.designs
-        if target not in designs:
-            designs[target] = _minrn_design(model, self.network_, target)
-        design = designs[target]
+        if target in designs:
+            design = designs[target]
+        else:
+            design, complete = _minrn_design(model, self.network_, target)
+            if complete:  # one cut short by a caller's time limit is not remembered
+                designs[target] = design
         return None if design is None else design.copy()
 
     def predict_frame(self, dataset: Any, targets: Sequence[str] | None = None) -> pd.DataFrame:
@@ -243,8 +254,9 @@ class NetworkPredictor(BasePredictor):
             raise ValueError("a NetworkPredictor checkpoint holds no state")
 
 
-def _minrn_design(model, network, target: str) -> np.ndarray | None:
-    """The 0/1 vector (model order) of :meth:`NetworkPredictor._design`.
+def _minrn_design(model, network, target: str) -> tuple[np.ndarray | None, bool]:
+    """The 0/1 vector (model order) of :meth:`NetworkPredictor._design`, and whether the
+    search ran to its own limits (False when the caller's time limit stopped it first).
 
     The design reproduces the program that made the published strategies, not the
     advice :func:`cobra_gdel.search_deletions` gives: gDel_minRN has a binary for every
@@ -258,20 +270,28 @@ def _minrn_design(model, network, target: str) -> np.ndarray | None:
     from ..dataset_builder import canonical_deletions
     from ..design import NO_DESIGN
     from ..exceptions import NoProductionRouteError
-    from ..problem import DesignTask
+    from ..problem import Clock, DesignTask
     from ..search import search
 
-    task = DesignTask.create(model, target, time_limit=MILP_SECONDS)
+    caller = Clock.current()
+    limit = MILP_SECONDS if caller is None else min(MILP_SECONDS, MILP_SHARE * caller.left())
+    if limit < MILP_MIN_SECONDS:
+        caller.mark("gDel_minRN lead")
+        return None, False
+    task = DesignTask.create(model, target, time_limit=limit)
     try:
         design = search(replace(task, protected=frozenset()), exact=True)
     except NoProductionRouteError:
-        return None
+        return None, True
+    complete = limit >= MILP_SECONDS or not design.cut_short
+    if not complete:
+        caller.mark("gDel_minRN lead")
     if design.status == NO_DESIGN or not design.deletions:
-        return None
+        return None, complete
     deleted = canonical_deletions(get_checker(model).rules, design.deletions,
                                   order=network.genes)
     logger.info("%s: gDel_minRN design of %d genes (%s) leads the network scores", target,
                 len(deleted), "coupled" if design.coupled else "not coupled")
     design = np.zeros(len(network.genes))
     design[[network.gene_index[g] for g in deleted]] = 1.0
-    return design
+    return design, complete
