@@ -22,10 +22,11 @@ model) is the start. :func:`minimal_candidates` finds several *minimal* designs
 3. ``margin`` — the μ0/μP margin search from the wild type (deleting, one at a time,
    the gene that brings coupling closest), then trimmed: often the smallest design,
    and one the maximal design need not contain (on a model of more than
-   ``SMALL_MODEL_GENES`` genes it gives up after ``LARGE_MODEL_PLATEAU`` + 1 steps that
-   leave μ0/μP where it was: there every step scores dozens of genome-scale LPs, and
-   on the 30 iML1515 targets of docs/benchmarks.md the route never found a design:
-   μ0/μP stayed within 0.1 % of 1 while it took 1.6–7 s per target);
+   ``SMALL_MODEL_GENES`` genes it gives up at the first step that leaves μ0/μP where it
+   was: there every step scores dozens of genome-scale LPs, on the 30 iML1515 targets
+   of docs/benchmarks.md the route never found a design (μ0/μP stayed within 0.1 % of 1
+   while it took 1.6–7 s per target), and where it did (iJO1366 oxam_c, iMM904 glyc_e)
+   μ0/μP fell at every step);
 4. ``milp`` — on models of at most ``SMALL_MODEL_GENES`` genes, a gDel_minRN design of
    its own (the MILP, limited by work), trimmed both ways: another maximal start. Like
    ``strong`` it runs for alternatives, and for the one design only where the cut sets
@@ -74,7 +75,7 @@ BEST_FIRST_MAX = 80
 STRONG_SHARE = 0.5
 #: Steps without progress the ``margin`` route allows on a model of more than
 #: ``SMALL_MODEL_GENES`` genes (``heuristics.MARGIN_PLATEAU`` on smaller ones).
-LARGE_MODEL_PLATEAU = 1
+LARGE_MODEL_PLATEAU = 0
 #: Extra trimming orders tried per design asked for beyond the first.
 ORDERS_PER_ALTERNATIVE = 2
 
