@@ -360,3 +360,33 @@ def test_fluxes_follow_added_and_removed_columns(textbook):
     lp.remove_reaction("DM_test_succ")
     lp.solve(lp.objective_terms, "max")
     assert lp.fluxes() == by_name() and "DM_test_succ" not in lp.fluxes()
+
+
+def test_glpk_basis_round_trip_and_column_values(fresh_textbook):
+    """The GLPK helpers read and write the basis status of every row and column, and
+    read net fluxes by index, as swiglpk's per-item functions do."""
+    import swiglpk
+
+    from cobra_gdel import _glpk
+
+    model = fresh_textbook
+    model.solver = "glpk"
+    growth = model.slim_optimize()
+    prob = model.solver.problem
+    rows, cols = swiglpk.glp_get_num_rows(prob), swiglpk.glp_get_num_cols(prob)
+    optimal = _glpk.read_basis(prob)
+    assert optimal == ([swiglpk.glp_get_row_stat(prob, i) for i in range(1, rows + 1)],
+                       [swiglpk.glp_get_col_stat(prob, j) for j in range(1, cols + 1)])
+    assert swiglpk.GLP_BS in optimal[1]
+    swiglpk.glp_std_basis(prob)
+    assert _glpk.read_basis(prob) != optimal
+    _glpk.write_basis(prob, optimal)
+    assert _glpk.read_basis(prob) == optimal
+    model.slim_optimize()  # solved again from the written basis: the same optimum
+    assert model.solver.objective.value == pytest.approx(growth)
+    reaction = model.reactions.PGI
+    forward, reverse = _glpk.column_indices(prob, [reaction.forward_variable.name,
+                                                   reaction.reverse_variable.name])
+    values = _glpk.column_values(prob, [("PGI", forward, reverse), ("PGI_f", forward)])
+    assert values["PGI"] == pytest.approx(reaction.flux)
+    assert values["PGI_f"] == pytest.approx(reaction.forward_variable.primal)
