@@ -103,7 +103,7 @@ def _envelope(model: cobra.Model, production: cobra.Reaction, growth: float):
     return low.objective_value, high, low.fluxes
 
 
-def fewest_genes(model: cobra.Model, reactions) -> list[str]:
+def greedy_genes(model: cobra.Model, reactions) -> list[str]:
     """Genes of *model* that switch off *reactions*: for each AND-term not yet false, its
     gene of fewest reactions (ties by id). Spontaneous pseudo-genes are never chosen
     (:func:`cobra_gdel.targets.protected_genes`); a term of those alone stays true."""
@@ -154,7 +154,7 @@ def carry(source, model, target: str, genes, args) -> dict:
                         escapes.append(reaction.id)
         row["gene-less escapes"] = " ".join(escapes) or "-"
     wanted = [r for r in common if r not in restored]
-    genes = fewest_genes(model, wanted)
+    genes = greedy_genes(model, wanted)
     row["genes"] = len(genes)
     extra = sorted(set(switched_off(model, genes)) - set(wanted))
     row["also off"] = (" ".join(extra[:SHOWN]) + (f" … ({len(extra)})" if len(extra) > SHOWN
@@ -204,7 +204,8 @@ def main(argv=None) -> pd.DataFrame:
             "it has); the reactions growth needs reopened (*restored*); the coupling check "
             "on that pattern (growth, min and max production at maximal growth); reactions "
             "without a gene rule whose closure alone would couple it (*gene-less escapes*); "
-            "the pattern mapped to the fewest genes, what those genes also switch off, and "
+            "the pattern mapped to genes (greedily: per AND-term, its gene of fewest "
+            "reactions), what those genes also switch off, and "
             "their coupling check (C: coupled, with the minimal production).", "",
             table]))
     return frame
