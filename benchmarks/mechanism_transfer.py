@@ -9,16 +9,16 @@ has (same BiGG id) is closed there, whatever the genes. Then, in that model:
 1. **restored**: closed reactions whose closure (in id order, the others closed) leaves
    growth below ``--growth-lb``, reopened: the organism needs them (another biomass,
    another route);
-2. **growth / min prod / max prod**: maximal growth with the rest closed, then minimal and
-   maximal production of the target at that growth (growth fixed at 0.999 of its
-   maximum): the weak growth-coupling check of ALGORITHMS.md, applied to a reaction
-   pattern instead of a gene set;
-3. **gene-less escapes** (only where min prod < ``--production-lb`` and max prod reaches
-   it): reactions without a gene rule that carry flux in the minimal-production solution
-   and whose closure, one at a time, keeps ``ESCAPE_GROWTH`` of the growth and makes
-   min prod ≥ ``--production-lb``. No gene deletion can close such a reaction, so the
-   mechanism can not couple the target in this organism while that route is open (it
-   may still couple by another mechanism);
+2. **growth / min prod / max prod**: :func:`cobra_gdel.check_coupling` of the model
+   with the rest closed and no gene deleted (maximal growth, then minimal and maximal
+   production at that growth): the weak growth-coupling check of ALGORITHMS.md,
+   applied to a reaction pattern instead of a gene set;
+3. **gene-less escapes** (where the pattern grows but does not couple): reactions
+   without a gene rule that carry flux in a minimal-production solution
+   and whose closure, one at a time, keeps ``ESCAPE_GROWTH`` of the growth and couples
+   the pattern (screened with one LP pair each, confirmed by the check). No gene
+   deletion can close such a reaction, so the mechanism can not couple the target in
+   this organism while that route is open (it may still couple by another mechanism);
 4. **genes**: the pattern (less the restored reactions) mapped to the model's own genes,
    for each AND-term of each rule still true the gene of fewest reactions, and
    **also off**: the reactions those genes switch off beyond the pattern (the first
@@ -53,13 +53,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
 from benchmarks.design_quality import load_model  # noqa: E402
 from cobra_gdel import bundled, check_coupling  # noqa: E402
+from cobra_gdel.coupling import GROWTH_TOLERANCE  # noqa: E402
 from cobra_gdel.gpr import RuleSet, rule_to_dnf  # noqa: E402
 from cobra_gdel.targets import production_reaction, protected_genes  # noqa: E402
 
 logger = logging.getLogger("benchmarks.mechanism_transfer")
 
-#: Share of maximal growth kept while production is minimised or maximised.
-GROWTH_SHARE = 0.999
 #: Reactions listed in the "also off" column (then their number).
 SHOWN = 8
 #: Production values below this (solver noise) are shown as 0.
@@ -90,17 +89,46 @@ def _growth_reaction(model: cobra.Model) -> cobra.Reaction:
     return next(r for r in model.reactions if r.objective_coefficient)
 
 
-def _envelope(model: cobra.Model, production: cobra.Reaction, growth: float):
-    """Minimal and maximal production at GROWTH_SHARE of *growth*, and the fluxes of the
-    minimal one."""
+def _min_production(model: cobra.Model, production: cobra.Reaction, growth: float):
+    """Minimal production with growth fixed just below *growth* (as the check fixes it)
+    and its fluxes; (NaN, None) when infeasible."""
     with model:
-        _growth_reaction(model).lower_bound = GROWTH_SHARE * growth
+        _growth_reaction(model).lower_bound = growth * (1.0 - GROWTH_TOLERANCE)
         model.objective = {production: 1.0}
         model.objective_direction = "min"
-        low = model.optimize()
-        model.objective_direction = "max"
-        high = model.slim_optimize(error_value=float("nan"))
-    return low.objective_value, high, low.fluxes
+        solution = model.optimize()
+    if solution.status != "optimal":
+        return float("nan"), None
+    return solution.objective_value, solution.fluxes
+
+
+def _escapes(model: cobra.Model, target: str, production: cobra.Reaction, growth: float,
+             args) -> list[str]:
+    """Reactions without a gene rule whose closure alone couples the current pattern
+    (module docstring, step 3)."""
+    _low, fluxes = _min_production(model, production, growth)
+    if fluxes is None:
+        return []
+    found = []
+    for reaction in model.reactions:
+        if (reaction.genes or reaction is production or reaction.objective_coefficient
+                or abs(fluxes[reaction.id]) <= ZERO):
+            continue
+        with model:
+            reaction.bounds = (0.0, 0.0)
+            closed = model.slim_optimize(error_value=0.0)
+            if closed < max(args.growth_lb, ESCAPE_GROWTH * growth):
+                continue
+            if not _min_production(model, production, closed)[0] >= args.production_lb:
+                continue
+            if check_coupling(model, target, (), args.growth_lb, args.production_lb).coupled:
+                found.append(reaction.id)
+    return found
+
+
+def _shown(value: float) -> float:
+    """*value*, or 0 where it is solver noise (NaN stays NaN)."""
+    return 0.0 if abs(value) < ZERO else value
 
 
 def greedy_genes(model: cobra.Model, reactions) -> list[str]:
@@ -134,24 +162,13 @@ def carry(source, model, target: str, genes, args) -> dict:
             if model.slim_optimize(error_value=0.0) < args.growth_lb:
                 reaction.bounds = bounds
                 restored.append(rid)
-        growth = model.slim_optimize(error_value=0.0)
-        row.update({"restored": " ".join(restored) or "-", "growth": growth})
-        low, high, fluxes = (float("nan"), float("nan"), None)
-        if growth >= args.growth_lb:
-            low, high, fluxes = _envelope(model, production, growth)
-        row.update({"min prod": 0.0 if abs(low) < ZERO else low, "max prod": high})
+        report = check_coupling(model, target, (), args.growth_lb, args.production_lb)
+        row.update({"restored": " ".join(restored) or "-", "growth": report.growth_rate,
+                    "min prod": _shown(report.min_production),
+                    "max prod": report.max_production})
         escapes = []
-        if fluxes is not None and low < args.production_lb <= high:
-            active = [r for r in model.reactions
-                      if not r.genes and abs(fluxes[r.id]) > 1e-9 and r is not production
-                      and not r.objective_coefficient]
-            for reaction in active:
-                with model:
-                    reaction.bounds = (0.0, 0.0)
-                    closed = model.slim_optimize(error_value=0.0)
-                    if closed >= max(args.growth_lb, ESCAPE_GROWTH * growth) and \
-                            _envelope(model, production, closed)[0] >= args.production_lb:
-                        escapes.append(reaction.id)
+        if report.growth_rate >= args.growth_lb and not report.coupled:
+            escapes = _escapes(model, target, production, report.growth_rate, args)
         row["gene-less escapes"] = " ".join(escapes) or "-"
     wanted = [r for r in common if r not in restored]
     genes = greedy_genes(model, wanted)
@@ -161,9 +178,9 @@ def carry(source, model, target: str, genes, args) -> dict:
                                                   else "")) or "-"
     report = check_coupling(model, target, genes, growth_lb=args.growth_lb,
                             production_lb=args.production_lb)
-    low_genes = 0.0 if abs(report.min_production) < ZERO else report.min_production
-    row["gene check"] = (f"C {low_genes:.3g}" if report.coupled else
-                         f"growth {report.growth_rate:.3g}, min prod {low_genes:.3g}")
+    low = _shown(report.min_production)
+    row["gene check"] = (f"C {low:.3g}" if report.coupled else
+                         f"growth {report.growth_rate:.3g}, min prod {low:.3g}")
     row["s"] = time.perf_counter() - start
     logger.info("%s", row)
     return row
