@@ -23,7 +23,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 from .coupling import CouplingChecker, check_coupling, clear_cache  # noqa: E402
 from .report import CouplingReport  # noqa: E402
 from .targets import production_reaction, protected_genes  # noqa: E402
-from .design import DeletionDesign, DesignSet, trim  # noqa: E402
+from .design import DeletionDesign, DesignSet, improve, trim  # noqa: E402
 from .exceptions import (  # noqa: E402
     CheckpointError,
     CobraGdelError,
@@ -52,7 +52,7 @@ __all__ = [
     "DesignSet",
     "InfeasibleModelError", "MissingInputError", "NoProductionRouteError", "NotFittedError",
     "SolverError", "UnknownGeneError", "UnknownTargetError", "UnsupportedModelError",
-    "check_coupling", "clear_cache", "orphan_dependencies",
+    "check_coupling", "clear_cache", "improve", "orphan_dependencies",
     "predict_deletions", "predict_many", "production_reaction", "protected_genes", "repair",
     "search_deletions", "trim",
 ]

@@ -82,6 +82,16 @@ def _cmd_search(args) -> int:
     return _emit_design(design, args.json)
 
 
+def _cmd_improve(args) -> int:
+    from .design import improve
+
+    model = load_model(args.model)
+    design = improve(model, args.target, _genes(args.delete), growth_lb=args.growth_lb,
+                     production_lb=args.production_lb, time_limit=args.time_limit,
+                     solver=args.solver)
+    return _emit_design(design, args.json)
+
+
 def _cmd_predict(args) -> int:
     from .predict import predict_deletions
 
@@ -361,6 +371,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-iterations", type=int, default=10)
     p.add_argument("--time-limit", type=float, default=None, help="seconds")
     p.set_defaults(func=_cmd_search)
+
+    p = sub.add_parser("improve", help="look for a smaller or more strongly coupled design "
+                                       "near a coupled one (exchange moves)")
+    design_args(p)
+    p.add_argument("--delete", required=True,
+                   help="the coupled design: comma-separated gene ids, e.g. b0001,b0002")
+    p.add_argument("--time-limit", type=float, default=None, help="seconds")
+    p.set_defaults(func=_cmd_improve)
 
     p = sub.add_parser("predict", help="predict deletions with the bundled predictor, verify "
                                        "and repair")

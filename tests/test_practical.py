@@ -15,7 +15,7 @@ from cobra_gdel import DesignSet
 from cobra_gdel.cutsets import smallest_designs
 from cobra_gdel.gpr import RuleSet, _fewest_hitting
 from cobra_gdel.problem import DesignTask
-from cobra_gdel.trim import best_first, restore_order, shrink
+from cobra_gdel.trim import best_first, exchange, restore_order, shrink
 
 from .conftest import model_state
 
@@ -344,3 +344,66 @@ def test_best_first_runs_on_large_models_only_for_alternatives(textbook, succ, m
     assert calls == []
     practical.minimal_candidates(task, maximal, 2)
     assert calls == [len(succ.deletions)]
+
+
+#: g6p_c at growth ≥ 0.1: a minimal 5-gene design (session 34's default answer) that
+#: one exchange takes to 4 genes (b2463 out, b3956 in; tests/test_practical.py).
+G6P_FIVE = ["b1479", "b1676", "b1854", "b2029", "b2463"]
+
+
+def test_improve_makes_the_move_trimming_can_not(textbook):
+    before = model_state(textbook)
+    start = cobra_gdel.check_coupling(textbook, "g6p_c", G6P_FIVE, 0.1)
+    assert start.coupled
+    for gene in G6P_FIVE:  # minimal: trimming alone can not shrink it
+        assert not cobra_gdel.check_coupling(textbook, "g6p_c", set(G6P_FIVE) - {gene},
+                                             0.1).coupled
+    better = cobra_gdel.improve(textbook, "g6p_c", [textbook.genes.get_by_id(g)
+                                                    for g in G6P_FIVE], growth_lb=0.1)
+    assert better.method == "exchange" and "exchange" in better.timings
+    assert len(better.deletions) < len(G6P_FIVE)
+    _assert_minimal(textbook, better)
+    assert model_state(textbook) == before
+
+
+def test_improve_trims_first_and_refuses_an_uncoupled_set(textbook, succ):
+    better = cobra_gdel.improve(textbook, "succ_e", succ.maximal.deletions)
+    assert better.method == "exchange+trim"
+    _assert_minimal(textbook, better)
+    assert len(better.deletions) <= len(cobra_gdel.trim(textbook, "succ_e",
+                                                        succ.maximal.deletions).deletions)
+    with pytest.raises(ValueError, match="only a coupled design can be improved"):
+        cobra_gdel.improve(textbook, "succ_e", ["b0114"])
+
+
+@given(st.sampled_from(["ac_e", "acon_C_c", "g6p_c", "gln__L_c", "icit_c", "succ_e"]))
+@settings(max_examples=6, deadline=None)
+def test_exchange_never_returns_a_larger_or_weaker_minimal_design(target):
+    """The invariant of every exchange: coupled on re-check, minimal, and better in the
+    ranking (fewer knock-outs, or as many with at least the minimal production)."""
+    model = cobra.io.load_model("textbook")
+    task = DesignTask.create(model, target, growth_lb=0.1)
+    maximal = model.predict_deletions(target, growth_lb=0.1, minimize=False)
+    start = task.check(shrink(task, maximal.deletions,
+                              restore_order(task.checker.rules, maximal.deletions)))
+    report = exchange(task, start)
+    assert cobra_gdel.check_coupling(model, target, report.deletions, 0.1).coupled
+    assert len(report.deletions) <= len(start.deletions)
+    if len(report.deletions) == len(start.deletions):
+        assert report.min_production >= start.min_production - 1e-9
+
+
+def test_the_default_answer_includes_the_exchange_route_on_small_models(textbook):
+    design = textbook.predict_deletions("g6p_c", growth_lb=0.1)
+    _assert_minimal(textbook, design)
+    assert len(design.deletions) <= 4
+
+
+def test_cli_improve(capsys):
+    from cobra_gdel.cli import main
+
+    genes = ",".join(G6P_FIVE)
+    assert main(["improve", "textbook", "g6p_c", "--growth-lb", "0.1", "--delete", genes]) == 0
+    out = capsys.readouterr().out
+    assert "exchange" in out and "deletions (4)" in out
+    assert main(["improve", "textbook", "g6p_c", "--delete", "b2029"]) == 2
