@@ -59,6 +59,7 @@ import sys
 import time
 import warnings
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import cobra
@@ -138,23 +139,17 @@ def sampled_targets(model_id: str, n: int | None, seed: int) -> list[str]:
 # ----------------------------------------------------------------------------- methods
 
 
-#: The last design of ``_ours`` per target (``_improved`` starts from it).
-_OURS: dict[str, tuple[list[str], bool]] = {}
-
-
 def _ours(model, target: str, args):
     """cobra_gdel's design for *target*: (genes, found, method/status text)."""
     design = cobra_gdel.predict_deletions(model, target, growth_lb=args.growth_lb,
                                           production_lb=args.production_lb,
                                           time_limit=args.time_limit)
     note = design.method if design.coupled else f"{design.method}: {design.reason}"
-    _OURS[target] = (sorted(design.deletions), design.coupled)
     return sorted(design.deletions), design.coupled, note
 
 
-def _improved(model, target: str, args):
-    """``cobra_gdel.improve`` of *ours*' design (its seconds are improve's alone)."""
-    genes, coupled = _OURS.get(target, ([], False))
+def _improved(model, target: str, args, genes: list[str], coupled: bool):
+    """``cobra_gdel.improve`` of *ours*' design *genes* (its seconds are improve's alone)."""
     if not coupled:
         return [], False, "no coupled design of ours to improve"
     design = cobra_gdel.improve(model, target, genes, growth_lb=args.growth_lb,
@@ -389,7 +384,9 @@ def run(args) -> tuple[pd.DataFrame, list[str], dict]:
         if use_peer:
             row.update(evaluate(_peer, "peer", model, work, target, args))
         if args.improve:
-            row.update(evaluate(_improved, "improved", model, model, target, args))
+            method = partial(_improved, genes=row["ours_genes"].split(),
+                             coupled=bool(row["ours_coupled"]))
+            row.update(evaluate(method, "improved", model, model, target, args))
         rows.append(row)
         logger.info("[%d/%d] %s: %s", i, len(targets), target, "; ".join(
             f"{m} {_kos_cell(row, m)} KOs, min prod {_num(row[f'{m}_min_production'])}, "

@@ -1,6 +1,6 @@
-"""Probes for the designs the package's search misses: margins, and an exact MILP.
+"""Probes for the designs the package's search misses: margins, an exact MILP, exchanges.
 
-Two subcommands, both on any model ``cobra.io.load_model`` knows or a model file:
+Three subcommands, each on any model ``cobra.io.load_model`` knows or a model file:
 
 ``margins MODEL TARGET GENES...``
     For a known design: μP (maximal growth with production ≥ ``--production-lb``) and
@@ -29,15 +29,15 @@ Two subcommands, both on any model ``cobra.io.load_model`` knows or a model file
     the formulation: a known design must be feasible).
 
 ``exchange MODEL TARGET GENES...``
-    A local move the package's trimming can not make: for a minimal design D, every
-    gene g (not deleted, not protected) that switches off a reaction carrying flux in
-    D's minimal-production solution at maximal growth is added, D ∪ {g} is checked,
-    and the ``--top`` that raise the minimal production most are trimmed with g
-    restored *last* (D's genes first, in :func:`cobra_gdel.trim.restore_order`): one
-    gene in, possibly several out. Repeated from each smaller or stronger design until
-    a round changes nothing.
+    :func:`cobra_gdel.improve` of a known design (exchange moves: for a minimal design
+    D, every gene g, not deleted and not protected, that switches off a reaction
+    carrying flux in D's minimal-production solution at maximal growth is added and
+    D ∪ {g} checked; the additions that raise the minimal production most are kept
+    while D's own genes are restored, g last, then trimmed), one log line per round
+    (genes scored, how many raise the minimal production).
 
-Nothing here is used by the package; see docs/benchmarks.md for what it measured.
+Nothing here is used by the package (``exchange`` calls it); see docs/benchmarks.md
+for what it measured.
 
 Usage::
 
@@ -56,17 +56,16 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import cobra  # noqa: E402
-
+import cobra_gdel  # noqa: E402
 from benchmarks.design_quality import data_dir, load_model as load_data_model  # noqa: E402
 from cobra_gdel import bundled, check_coupling  # noqa: E402
-from cobra_gdel.heuristics import growth_pair, min_production_flux  # noqa: E402
+from cobra_gdel.cli import load_model as cli_load_model  # noqa: E402
+from cobra_gdel.heuristics import growth_pair  # noqa: E402
 from cobra_gdel.lp import solver_interface  # noqa: E402
 from cobra_gdel.milp import MinRNProblem  # noqa: E402
 from cobra_gdel.mip import HighsMip  # noqa: E402
 from cobra_gdel.problem import DesignTask  # noqa: E402
 from cobra_gdel.search import _deletable  # noqa: E402
-from cobra_gdel.trim import restore_order  # noqa: E402
 
 logger = logging.getLogger("benchmarks.exact_design")
 
@@ -99,64 +98,30 @@ def margins(args) -> None:
           f"minimal production {report.min_production:.6g}")
 
 
-def exchange_round(task: DesignTask, report, top: int):
-    """One round of the exchange move: (best report, genes scored, genes that raised the
-    minimal production)."""
-    rules = task.checker.rules
-    design = set(report.deletions)
-    active = {r for r, v in min_production_flux(task, report).items() if abs(v) > 1e-7}
-    disabled = rules.disabled(design)
-    pool = [g for g in rules.in_rules() if g not in design and g not in task.protected
-            and rules.newly_disabled(design, disabled, g) & active]
-    stronger = []
-    for gene in pool:
-        trial = task.check(design | {gene})
-        if trial.coupled and trial.min_production > report.min_production * 1.001:
-            stronger.append((-trial.min_production, gene))
-    best = report
-    for _value, gene in sorted(stronger)[:top]:
-        current = design | {gene}
-        for restored in restore_order(rules, design) + [gene]:
-            if task.check(current - {restored}).coupled:
-                current.discard(restored)
-        trial = task.check(current)
-        if trial.coupled and ((len(current), -trial.min_production)
-                              < (len(best.deletions), -best.min_production)):
-            best = trial
-    return best, len(pool), len(stronger)
-
-
 def exchange(args) -> None:
+    """``cobra_gdel.improve`` of the given design, its rounds logged."""
     model = load_model(args.model)
-    task = DesignTask.create(model, args.target, growth_lb=args.growth_lb,
-                             production_lb=args.production_lb)
     start = time.perf_counter()
-    report = task.check(args.genes)
+    report = check_coupling(model, args.target, args.genes, growth_lb=args.growth_lb,
+                            production_lb=args.production_lb)
     if not report.coupled:
         raise SystemExit(f"the design is not coupled: {report.reason}")
     print(f"start: {len(report.deletions)} genes, minimal production "
           f"{report.min_production:.4g}", flush=True)
-    while True:
-        best, scored, stronger = exchange_round(task, report, args.top)
-        print(f"round: {scored} genes scored, {stronger} raise the minimal production; "
-              f"{len(best.deletions)} genes, minimal production {best.min_production:.4g} "
-              f"({time.perf_counter() - start:.1f} s)", flush=True)
-        if best is report:
-            break
-        report = best
-    print(f"result: {len(report.deletions)} genes {' '.join(sorted(report.deletions))}; "
-          f"growth {report.growth_rate:.4g}, minimal production {report.min_production:.4g}; "
+    logging.getLogger("cobra_gdel.trim").setLevel(logging.INFO)  # one line per round
+    design = cobra_gdel.improve(model, args.target, args.genes, growth_lb=args.growth_lb,
+                                production_lb=args.production_lb)
+    print(f"result: {len(design.deletions)} genes {' '.join(sorted(design.deletions))}; "
+          f"growth {design.growth_rate:.4g}, minimal production {design.min_production:.4g}; "
           f"{time.perf_counter() - start:.1f} s")
 
 
 def load_model(name: str):
-    """A training model from the data folder, else a file or a model cobra ships."""
+    """A training model from the data folder, else what ``cobra-gdel`` loads (a model
+    file, or a model cobra ships)."""
     if name != "textbook" and data_dir(name) is not None:
         return load_data_model(name)
-    if Path(name).is_file():
-        return cobra.io.read_sbml_model(name) if name.endswith(".xml") else \
-            cobra.io.load_json_model(name)
-    return cobra.io.load_model(name)
+    return cli_load_model(name)
 
 
 def _number(text: str):
@@ -326,7 +291,6 @@ def main(argv=None) -> None:
         p.add_argument("--production-lb", type=float, default=0.001)
         if name in ("margins", "exchange"):
             p.add_argument("genes", nargs="+")
-            p.add_argument("--top", type=int, default=3, help="exchange: genes tried per round")
             p.set_defaults(run=margins if name == "margins" else exchange)
             continue
         p.add_argument("--candidates", default=None, help="'refs' or a file of gene ids")

@@ -333,7 +333,6 @@ def trim(model, target, deletions: Iterable, *, growth_lb: float = GROWTH_LB,
         cut_short=tuple(task.clock.root.cuts))
 
 
-
 def improve(model, target, deletions: Iterable, *, growth_lb: float = GROWTH_LB,
             production_lb: float = PRODUCTION_LB, time_limit: float | None = None,
             solver=None) -> DeletionDesign:
