@@ -296,8 +296,10 @@ def predict_many(model, targets: Iterable, *, client=None, method: str | Callabl
         for all that is known: not ``no_design``, not ``error``) runs again with the
         batch's coupled designs as ``seeds`` (each minimal design, then its maximal
         set): one that couples it as it is becomes its design (``"+seed[<target>]"``
-        in ``method``), and the minimal design is searched from it; else the designs
-        of targets whose predicted networks are nearly its own lead a repair each
+        in ``method``), and the minimal design is searched from it; else each is
+        adapted to it (``"+seed-adapt[<target>]"``: the genes that close its
+        production restored, then the margin search), and the designs of targets whose
+        predicted networks are nearly its own lead a repair each
         (``"+seed-repair[<target>]"``). Only the seeds are tried (``seeds_only``: the
         repair from the target's own scores already ran in the first pass). The retry
         gets at most ``RETRY_SECONDS`` (5 s),

@@ -20,7 +20,7 @@ from .features import annotation_smiles, canonical_smiles
 from .practical import minimal_candidates, ranked
 from .problem import Clock, DesignTask
 from .repair import repair_task
-from .seeds import near_seeds, reference_design, seed_design, seed_repair, seed_sets, seeds_failed
+from .seeds import from_seeds, reference_design, seed_sets
 
 logger = logging.getLogger(__name__)
 
@@ -341,10 +341,14 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         (label: their target) or gene collections. The first that couples the target
         (genes the model lacks and protected genes left out) is taken
         (``"+seed[<label>]"``) and the minimal design is searched from it. When none
-        couples, up to three designs (passed as :class:`DeletionDesign` objects) made
-        for targets whose predicted networks are nearly this target's each lead a
-        repair, nearest first (``"+seed-repair[<label>]"``; together at most 3/4 of the
-        time, :func:`cobra_gdel.seeds.near_seeds`). :func:`cobra_gdel.predict_many`
+        couples, the seeds are adapted to the target (genes that close its production
+        restored, then the margin search from the nearest to coupling;
+        ``"+seed-adapt[<label>]"``, a third of the time, all of it with *seeds_only*
+        and no near seed, :func:`cobra_gdel.seeds.seed_adapt`); then up to three
+        designs (passed as :class:`DeletionDesign` objects) made for targets whose
+        predicted networks are nearly this target's each lead a repair, nearest first
+        (``"+seed-repair[<label>]"``; together at most 3/4 of the time left,
+        :func:`cobra_gdel.seeds.near_seeds`). :func:`cobra_gdel.predict_many`
         passes a batch's coupled designs this way when it retries the targets it did
         not couple.
     seeds_only : bool
@@ -366,8 +370,9 @@ def predict_deletions(model, target, *, smiles: str | None = None,
         same target, made on the model the predictor was trained on, coupled as it is
         (tried first on a model the predictor fits by gene overlap only, such as
         iJO1366), or ``"predict+seed[<label>]"`` when one of *seeds* did (or
-        ``"predict+seed-repair[<label>]+repair:<stage>"`` when a repair from a near one
-        did), followed by ``"+minimal:<route>"`` for the minimal design. A :class:`DesignSet` when
+        ``"predict+seed-adapt[<label>]"`` or
+        ``"predict+seed-repair[<label>]+repair:<stage>"`` when an adapted seed or a
+        repair from a near one did), followed by ``"+minimal:<route>"`` for the minimal design. A :class:`DesignSet` when
         *n_designs* is given.
 
     Raises
@@ -417,12 +422,7 @@ def predict_deletions(model, target, *, smiles: str | None = None,
     prefix = "predict" if scores.source is None else f"predict[{scores.source}]"
     design = reference_design(task, item, prefix, scores.probabilities)
     if design is None and seed_list is not None:
-        design = seed_design(task, seed_list, prefix, scores.probabilities)
-        near = near_seeds(scores.probabilities, seeds) if design is None else []
-        if near:
-            design = seed_repair(task, near, prefix, scores.probabilities, last=seeds_only)
-        if design is None and seeds_only:
-            design = seeds_failed(task, len(seed_list), len(near), prefix, scores.probabilities)
+        design = from_seeds(task, seeds, seed_list, prefix, scores.probabilities, seeds_only)
     if design is None:
         # Scores from the transferable predictor may point at a mechanism this model
         # lacks: the MILP over every gene then gets a share of its own (open_last).

@@ -39,23 +39,25 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from functools import partial
 
 import pandas as pd
 
-from .analysis import exit_reason, growing, route_open, uncontrolled_exit
+from .analysis import exit_reason, growing, grows_without, route_open, uncontrolled_exit
 from .coupling import EPS
 from .cutsets import RESCUE_NODES, RESCUE_SHARES, growth_levels, small_model, smallest_designs
 from .report import CouplingReport, better_report
 from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, finish
 from .exceptions import NoProductionRouteError
-from .heuristics import margin_search
+from .heuristics import growth_pair, margin_search
 from .problem import Clock, DesignTask
 from .search import search
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FORCE_SCORE", "KEEP_SCORE", "THRESHOLDS", "repair", "repair_task"]
+__all__ = ["FORCE_SCORE", "KEEP_SCORE", "THRESHOLDS", "adapt_seed", "repair", "repair_task",
+           "seed_start"]
 
 #: Thresholds tried in this order (0.5 first, then moving away from it).
 THRESHOLDS = (0.5, 0.6, 0.4, 0.7, 0.3, 0.8, 0.2, 0.9, 0.1)
@@ -426,6 +428,43 @@ def _drop_blockers(task: DesignTask, deleted: list[str], clock: Clock,
         rest = rest[low + 1:]  # rest[low] is the blocker
     logger.debug("drop blockers %s: stopped with %d genes unexamined", task.target, len(rest))
     return kept
+
+
+def seed_start(task: DesignTask, genes: Iterable[str], clock: Clock
+               ) -> tuple[float, list[str]]:
+    """A design made for another target, with the genes that close growth or every
+    production route of *task*'s target restored (:func:`_drop_blockers`; *genes* that
+    the model has and that are not protected, in id order).
+
+    Returns ``(μ0/μP, genes kept)``: how far the rest is from coupling this target (below
+    1 when coupled, ``inf`` when it does not grow; :func:`adapt_seed` starts from the
+    nearest first) and the genes kept.
+    """
+    seed = sorted(g for g in set(genes) if g in task.checker.genes
+                  and g not in task.protected)
+    kept = _drop_blockers(task, seed, clock)
+    (mu_p, _), (mu_0, _) = growth_pair(task, set(kept))
+    if mu_p is None or mu_p + EPS < task.growth_lb:
+        return float("inf"), kept
+    return (0.0 if mu_0 is None else mu_0 / mu_p), kept
+
+
+def adapt_seed(task: DesignTask, kept: list[str], clock: Clock) -> CouplingReport | None:
+    """The margin search from *kept* (:func:`seed_start`), the genes next to the target
+    (:func:`_neighbour_genes`) scored first; the coupled report (not trimmed) or None.
+
+    A design of a related target has often shut the pathway the target is made on
+    (restored by :func:`seed_start`), and the target's own turnover is what is left to
+    close. On Salmonella iYS1720 phosphatidylglycerophosphate's design (pgp160_c)
+    deletes phospholipase A (*pldA*), the only route to 2agpg161_p; with it restored,
+    the search deletes *pldB* and the lysophospholipid importer, and 2agpg161_p is
+    coupled (docs/benchmarks.md).
+    """
+    rules = task.checker.rules
+    near = _neighbour_genes(task.model, task.target)
+    pool = sorted((g for g in rules.in_rules() if g not in task.protected),
+                  key=lambda g: (g not in near, len(rules.disabled((g,))), g))
+    return margin_search(task, kept, pool, clock, admissible=partial(grows_without, task))
 
 
 def _neighbour_genes(model, target: str) -> set[str]:

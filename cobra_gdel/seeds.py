@@ -14,6 +14,12 @@
 The first design that couples is taken (its genes the model has, protected ones left
 out) and finished like any other; the minimal-design search then runs from it.
 
+- :func:`seed_adapt`: when no seed couples as it is, each seed with the genes that
+  close this target's production restored, nearest to coupling first (μ0/μP), then
+  the margin search with the genes next to the target first
+  (:func:`cobra_gdel.repair.adapt_seed`): on Salmonella iYS1720 the batch's
+  phospholipid designs, adapted so, couple 2agpg161_p, which nothing else here had
+  (docs/benchmarks.md).
 - :func:`near_seeds` / :func:`seed_repair`: when no seed couples as it is, a seed made
   for a target whose predicted network is nearly this target's (designs passed as
   :class:`~cobra_gdel.DeletionDesign` objects carry their scores) leads a repair of its
@@ -35,13 +41,14 @@ import pandas as pd
 
 from .design import DeletionDesign, finish
 from .problem import DesignTask
-from .repair import repair_task
+from .repair import adapt_seed, repair_task, seed_start
 from .targets import gene_id
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MAX_SEEDS", "NEAR_DISTANCE", "NEAR_SEEDS", "near_seeds", "reference_design",
-           "seed_design", "seed_repair", "seed_sets", "seeds_failed"]
+__all__ = ["ADAPT_SEEDS", "MAX_SEEDS", "NEAR_DISTANCE", "NEAR_SEEDS", "from_seeds",
+           "near_seeds", "reference_design", "seed_adapt", "seed_design", "seed_repair",
+           "seed_sets", "seeds_failed"]
 
 #: At most this many distinct seeds are checked in one call (one LP check each).
 MAX_SEEDS = 500
@@ -51,6 +58,11 @@ MAX_SEEDS = 500
 NEAR_DISTANCE = 0.05
 #: At most this many near seeds lead a repair, nearest first.
 NEAR_SEEDS = 3
+#: Seeds ranked for adaptation (:func:`seed_adapt`), and most margin searches from them.
+ADAPT_RANKED = 40
+ADAPT_SEEDS = 8
+#: Share of the time left that adapting seeds may use when near seeds come next.
+ADAPT_SHARE = 1 / 3
 #: Scores of a seeded repair: the seed's genes, and every other gene.
 SEED_SCORES = (0.95, 0.05)
 
@@ -146,6 +158,66 @@ def seed_design(task: DesignTask, seeds: list[tuple[str, frozenset[str]]], prefi
     return None
 
 
+def from_seeds(task: DesignTask, seeds, seed_list: list[tuple[str, frozenset[str]]],
+               prefix: str, probabilities: pd.Series | None, seeds_only: bool
+               ) -> DeletionDesign | None:
+    """Every use of the caller's *seeds* in turn: as they are (:func:`seed_design`),
+    adapted (:func:`seed_adapt`), repairs from the near ones (:func:`seed_repair`);
+    with *seeds_only*, the wild type not coupled (:func:`seeds_failed`) when none
+    couples. None otherwise (the repair from the predicted scores comes next)."""
+    design = seed_design(task, seed_list, prefix, probabilities)
+    if design is not None:
+        return design
+    near = near_seeds(probabilities, seeds)
+    design = seed_adapt(task, seed_list, prefix, probabilities,
+                        share=1.0 if seeds_only and not near else ADAPT_SHARE)
+    if design is None and near:
+        design = seed_repair(task, near, prefix, probabilities, last=seeds_only)
+    if design is None and seeds_only:
+        design = seeds_failed(task, len(seed_list), len(near), prefix, probabilities)
+    return design
+
+
+def seed_adapt(task: DesignTask, seeds: list[tuple[str, frozenset[str]]], prefix: str,
+               probabilities: pd.Series | None, *, share: float = ADAPT_SHARE
+               ) -> DeletionDesign | None:
+    """The first of *seeds* that couples *task*'s target once adapted to it, finished
+    with method ``<prefix>+seed-adapt[<label>]``; None when none does.
+
+    The ``ADAPT_RANKED`` smallest seeds get the genes that close this target's growth or
+    production restored (:func:`cobra_gdel.repair.seed_start`); the margin search
+    (:func:`cobra_gdel.repair.adapt_seed`) then runs from at most ``ADAPT_SEEDS`` of
+    them, the lowest μ0/μP first, on *share* of the time left.
+    """
+    start = time.perf_counter()
+    clock = task.clock.share(share)
+    ranked, seen = [], set()
+    # the smallest first: a maximal set of a thousand genes restores slowly and rarely
+    # adapts (stable: the caller's order among equals)
+    for label, genes in sorted(seeds, key=lambda item: len(item[1]))[:ADAPT_RANKED]:
+        mapped = _here(task, genes)
+        if not mapped or clock.expired():
+            continue
+        ratio, kept = seed_start(task, mapped, clock)
+        if kept and ratio < float("inf") and frozenset(kept) not in seen:  # none left: no seed
+            seen.add(frozenset(kept))
+            ranked.append((ratio, label, kept))
+    ranked.sort(key=lambda item: item[0])  # stable: the caller's order among equals
+    for ratio, label, kept in ranked[:ADAPT_SEEDS]:
+        if clock.expired():
+            break
+        found = adapt_seed(task, kept, clock)
+        if found is not None and found.coupled:
+            logger.info("%s: seed %s adapted couples it (μ0/μP %.6f before, %d genes)",
+                        task.target, label, ratio, len(found.deletions))
+            return finish(task, found, f"{prefix}+seed-adapt[{label}]",
+                          probabilities=probabilities,
+                          timings={"adapt": time.perf_counter() - start})
+    logger.info("%s: none of %d adapted seeds couples it", task.target,
+                min(len(ranked), ADAPT_SEEDS))
+    return None
+
+
 def _here(task: DesignTask, genes) -> frozenset[str]:
     """The genes of a design made elsewhere that *task* may delete: in its model, not
     protected."""
@@ -212,7 +284,7 @@ def seeds_failed(task: DesignTask, checked: int, near: int, prefix: str,
                  probabilities: pd.Series | None) -> DeletionDesign:
     """The wild type, not coupled (method ``<prefix>+seed``), when only seeds were to be
     tried (``predict_deletions(..., seeds_only=True)``) and none coupled the target."""
-    tried = f"none of {checked} seed(s) couples it as it is"
+    tried = f"none of {checked} seed(s) couples it as it is or adapted to it"
     if near:
         tried += f", nor does a repair from the {near} near one(s)"
     return finish(task, task.check(()), f"{prefix}+seed", probabilities=probabilities,

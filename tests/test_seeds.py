@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import cobra
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cobra_gdel
 from cobra_gdel.batch import batch_seeds
@@ -116,12 +118,18 @@ def test_near_seeds_are_designs_whose_networks_keep_nearly_the_same_genes(textbo
     assert near_seeds(None, seeds) == [] and near_seeds(base, [SUCC]) == []
 
 
-def test_a_near_seed_that_does_not_couple_as_it_is_leads_a_repair(textbook):
-    """succ_e's design plus the essential eno (b2779) does not grow; as a near seed it
-    leads a repair that restores eno and couples."""
+def test_a_near_seed_that_does_not_couple_as_it_is_leads_a_repair(textbook, monkeypatch):
+    """succ_e's design plus the essential eno (b2779) does not grow; adapted, eno is
+    restored and it couples; with adaptation off, as a near seed it leads a repair that
+    restores eno and couples."""
     probabilities = cobra_gdel.predict_deletions(textbook, "succ_e").probabilities
     seed = _design_with(textbook, SUCC + ["b2779"], probabilities)
     assert not seed.coupled
+    adapted = cobra_gdel.predict_deletions(textbook, "succ_e", minimize=False,
+                                           seeds={"sibling": seed}, time_limit=20)
+    assert adapted.method == "predict+seed-adapt[sibling]"
+    assert adapted.deletions == frozenset(SUCC)
+    monkeypatch.setattr(cobra_gdel.seeds, "ADAPT_SEEDS", 0)
     design = cobra_gdel.predict_deletions(textbook, "succ_e", minimize=False,
                                           seeds={"sibling": seed}, time_limit=20)
     assert design.coupled
@@ -167,7 +175,7 @@ def test_a_later_retry_pass_seeds_from_what_the_retry_found(textbook, monkeypatc
     assert "retry 2 with the 2 designs retry 1 found" in table.loc["succ_e", "reason"]
 
 
-def test_seeds_only_tries_the_seeds_alone(textbook):
+def test_seeds_only_tries_the_seeds_alone(textbook, monkeypatch):
     """With ``seeds_only`` a target the seeds do not couple comes back not coupled (the
     wild type, saying why) instead of being repaired from the predicted scores; a seed
     that couples, or a repair from a near one, is taken as before."""
@@ -183,6 +191,7 @@ def test_seeds_only_tries_the_seeds_alone(textbook):
     assert taken.coupled and taken.maximal.method.endswith("+seed[fum]")
     probabilities = cobra_gdel.predict_deletions(textbook, "succ_e").probabilities
     near = {"sibling": _design_with(textbook, SUCC + ["b2779"], probabilities)}
+    monkeypatch.setattr(cobra_gdel.seeds, "ADAPT_SEEDS", 0)  # adapted, it couples at once
     repaired = cobra_gdel.predict_deletions(textbook, "succ_e", minimize=False, seeds=near,
                                             seeds_only=True, time_limit=20)
     assert repaired.coupled and "+seed-repair[sibling]+repair:" in repaired.method
@@ -203,3 +212,72 @@ def test_the_retry_tries_only_the_seeds(textbook):
                                     progress=False)
     assert table["coupled"].all()
     assert calls == [("fum_c", False), ("mal__L_c", False), ("mal__L_c", True)]
+
+
+def test_seed_start_restores_only_the_genes_that_close_production(textbook):
+    """With succinyl-CoA synthetase, isocitrate lyase and fumarate reductase gone nothing
+    makes succinate; seed_start restores the one gene that closes the last route and
+    keeps the rest (restoring it is enough), nearer to coupling than the wild type."""
+    from cobra_gdel.analysis import route_open
+    from cobra_gdel.problem import DesignTask
+    from cobra_gdel.repair import seed_start
+
+    seed = SUCC + ["b0728", "b4015", "b4151"]
+    assert cobra_gdel.check_coupling(textbook, "succ_e", seed).max_production == 0
+    task = DesignTask.create(textbook, "succ_e")
+    ratio, kept = seed_start(task, seed + ["not_a_gene"], task.clock)
+    assert set(kept) == set(seed) - {"b4151"}
+    assert route_open(task, kept)
+    assert 1.0 <= ratio < float("inf")  # not coupled, but it grows
+
+
+def test_an_adapted_seed_couples_where_it_did_not_as_it_was(textbook):
+    """aceE (b0114) is missing from succ_e's design: the seed does not couple as it is;
+    the margin search from it (genes next to succinate first) deletes it."""
+    seed = ["b0721", "b0767"]
+    assert not cobra_gdel.check_coupling(textbook, "succ_e", seed).coupled
+    design = cobra_gdel.predict_deletions(textbook, "succ_e", seeds={"partial": seed},
+                                          seeds_only=True)
+    assert design.coupled and design.maximal.method == "predict+seed-adapt[partial]"
+    assert design.maximal.deletions >= frozenset(seed)
+    assert cobra_gdel.check_coupling(textbook, "succ_e", design.deletions).coupled
+    assert design.timings["adapt"] > 0
+
+
+_TEXTBOOK = cobra.io.load_model("textbook")  # shared by the property test's examples
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.sets(st.sampled_from(sorted(
+    "b0114 b0721 b0767 b0728 b4015 b4151 b2779 b1241 b0351 b2296 b3916 b1723 b0903 "
+    "b2029 b1676".split())), max_size=8))
+def test_seed_start_keeps_a_subset_with_a_route(genes):
+    """Whatever the seed, seed_start keeps a subset of it that grows and leaves the
+    target a production route (the wild type has one)."""
+    from cobra_gdel.analysis import route_open
+    from cobra_gdel.problem import DesignTask
+    from cobra_gdel.repair import seed_start
+
+    task = DesignTask.create(_TEXTBOOK, "succ_e")
+    ratio, kept = seed_start(task, genes, task.clock)
+    assert set(kept) <= genes
+    assert route_open(task, kept)
+    assert ratio < float("inf")
+
+
+@pytest.mark.slow
+def test_salmonella_2agpg161_p_from_the_design_of_a_phospholipid():
+    """pgp160_c's design on Salmonella iYS1720 (the batch's, session 37) deletes pldA,
+    the only route to 2agpg161_p; adapted (pldA restored, pldB and the lysophospholipid
+    importer deleted) it couples 2agpg161_p, which no other route here has."""
+    model = cobra.io.load_model("salmonella")
+    pgp = ("ECW_m2812 STM0141 STM0370 STM1124 STM1135 STM1299 STM1448 STM1479 STM1883 "
+           "STM2284 STM2947 STM3053 STM3179 STM3218 STM3330 STM3526 STM3646 STM3708 "
+           "STM3709 STM3957 STM4108 STM4126 STM4184 STM4484 STM4567").split()
+    assert cobra_gdel.check_coupling(model, "pgp160_c", pgp).coupled
+    design = cobra_gdel.predict_deletions(model, "2agpg161_p", seeds={"pgp160_c": pgp},
+                                          seeds_only=True, time_limit=60)
+    assert design.coupled
+    assert design.maximal.method.endswith("+seed-adapt[pgp160_c]")
+    assert "STM3957" not in design.deletions
+    assert cobra_gdel.check_coupling(model, "2agpg161_p", design.deletions).coupled
