@@ -203,9 +203,11 @@ def seed_adapt(task: DesignTask, seeds: list[tuple[str, frozenset[str]]], prefix
             seen.add(frozenset(kept))
             ranked.append((ratio, label, kept))
     ranked.sort(key=lambda item: item[0])  # stable: the caller's order among equals
+    searched = 0
     for ratio, label, kept in ranked[:ADAPT_SEEDS]:
         if clock.expired():
             break
+        searched += 1
         found = adapt_seed(task, kept, clock)
         if found is not None and found.coupled:
             logger.info("%s: seed %s adapted couples it (μ0/μP %.6f before, %d genes)",
@@ -213,8 +215,8 @@ def seed_adapt(task: DesignTask, seeds: list[tuple[str, frozenset[str]]], prefix
             return finish(task, found, f"{prefix}+seed-adapt[{label}]",
                           probabilities=probabilities,
                           timings={"adapt": time.perf_counter() - start})
-    logger.info("%s: none of %d adapted seeds couples it", task.target,
-                min(len(ranked), ADAPT_SEEDS))
+    logger.info("%s: none of %d adapted seeds couples it (%d ranked)", task.target,
+                searched, len(ranked))
     return None
 
 
