@@ -24,7 +24,7 @@ from .problem import Clock, DesignTask
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["close_routes", "growth_pair", "margin_search"]
+__all__ = ["active_reactions", "close_routes", "growth_pair", "margin_pool", "margin_search"]
 
 #: Most single-gene LPs the margin search evaluates per step, of each kind (options that
 #: leave the μP solution intact, and the others).
@@ -35,13 +35,22 @@ MARGIN_PLATEAU = 5
 BEST_IMPROVEMENT_OPTIONS = 12
 
 
-def _active(flux: dict | None) -> set[str]:
+def active_reactions(flux: dict | None) -> set[str]:
+    """Reactions of *flux* that carry flux (|v| > 1e-7; none when *flux* is None)."""
     return set() if flux is None else {r for r, v in flux.items() if abs(v) > 1e-7}
 
 
 def _ratio(mu_p: float, mu_0: float | None) -> float:
     """μ0 / μP: below 1 when every growth-maximal solution produces the target."""
     return 0.0 if mu_0 is None else mu_0 / max(mu_p, EPS)
+
+
+def margin_pool(task: DesignTask, first: frozenset[str] = frozenset()) -> list[str]:
+    """The genes a margin search may delete: in a rule, not protected; the genes of
+    *first* before the others, then fewest disabled reactions first, ties by gene id."""
+    rules = task.checker.rules
+    pool = [g for g in rules.in_rules() if g not in task.protected]
+    return sorted(pool, key=lambda g: (g not in first, len(rules.disabled((g,))), g))
 
 
 def min_production_flux(task: DesignTask, report: CouplingReport) -> dict[str, float]:
@@ -93,7 +102,7 @@ def _margin_options(task: DesignTask, current: set, pool: list[str], flux_p, flu
     list, in pool order, so an expensive test runs on a few genes per step."""
     rules = task.checker.rules
     disabled = rules.disabled(current)
-    used_0, used_p = _active(flux_0), _active(flux_p)
+    used_0, used_p = active_reactions(flux_0), active_reactions(flux_p)
     safe, risky = [], []
     for gene in pool:
         if len(safe) >= MARGIN_OPTIONS and len(risky) >= MARGIN_OPTIONS:
@@ -209,7 +218,7 @@ def _close_steps(task: DesignTask, report: CouplingReport, pool: list[str], cloc
     rejected: set[str] = set()
     checks = 0
     while not clock.expired():
-        active = _active(min_production_flux(task, report))
+        active = active_reactions(min_production_flux(task, report))
         disabled = rules.disabled(current)
         options = [g for g in pool if g not in current and g not in rejected
                    and rules.newly_disabled(current, disabled, g) & active]

@@ -62,7 +62,7 @@ import numpy as np
 
 from .analysis import grows_without
 from .cutsets import small_model, smallest_designs
-from .heuristics import MARGIN_PLATEAU, margin_search
+from .heuristics import MARGIN_PLATEAU, margin_pool, margin_search
 from .problem import DesignTask
 from .report import CouplingReport
 from .search import search
@@ -104,21 +104,14 @@ def _trimmed(task: DesignTask, deletions) -> CouplingReport:
     return trim_deletions(task, deletions).report
 
 
-def _margin_pool(task: DesignTask) -> list[str]:
-    """The genes the ``margin`` route may delete: in a rule, not protected; fewest
-    disabled reactions first, ties by gene id. Growth-essential genes are left out as
-    the search reaches them (:func:`~cobra_gdel.analysis.grows_without`): it scores a few
-    dozen genes per step, and the single-deletion growth of every gene of the pool cost
-    about 14 s on iML1515's first call (docs/benchmarks.md, first calls)."""
-    rules = task.checker.rules
-    pool = [g for g in rules.in_rules() if g not in task.protected]
-    return sorted(pool, key=lambda g: (len(rules.disabled((g,))), g))
-
-
 def _margin_route(task: DesignTask) -> CouplingReport | None:
-    """The margin search from the wild type over every deletable gene, trimmed."""
+    """The margin search from the wild type over every deletable gene, trimmed.
+    Growth-essential genes are left out as the search reaches them
+    (:func:`~cobra_gdel.analysis.grows_without`): it scores a few dozen genes per step,
+    and the single-deletion growth of every gene of the pool cost about 14 s on
+    iML1515's first call (docs/benchmarks.md, first calls)."""
     large = not small_model(task)
-    found = margin_search(task, [], _margin_pool(task), task.clock,
+    found = margin_search(task, [], margin_pool(task), task.clock,
                           max_plateau=LARGE_MODEL_PLATEAU if large else MARGIN_PLATEAU,
                           admissible=partial(grows_without, task))
     return None if found is None else _trimmed(task, found.deletions)

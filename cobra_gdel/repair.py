@@ -50,14 +50,14 @@ from .report import CouplingReport, better_report
 from .targets import GROWTH_LB, PRODUCTION_LB
 from .design import NO_DESIGN, DeletionDesign, finish
 from .exceptions import NoProductionRouteError
-from .heuristics import growth_pair, margin_search
+from .heuristics import growth_pair, margin_pool, margin_search
 from .problem import Clock, DesignTask
 from .search import search
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FORCE_SCORE", "KEEP_SCORE", "THRESHOLDS", "adapt_seed", "repair", "repair_task",
-           "seed_start"]
+__all__ = ["FORCE_SCORE", "KEEP_SCORE", "THRESHOLDS", "adapt_pool", "adapt_seed", "repair",
+           "repair_task", "seed_start"]
 
 #: Thresholds tried in this order (0.5 first, then moving away from it).
 THRESHOLDS = (0.5, 0.6, 0.4, 0.7, 0.3, 0.8, 0.2, 0.9, 0.1)
@@ -449,9 +449,17 @@ def seed_start(task: DesignTask, genes: Iterable[str], clock: Clock
     return (0.0 if mu_0 is None else mu_0 / mu_p), kept
 
 
-def adapt_seed(task: DesignTask, kept: list[str], clock: Clock) -> CouplingReport | None:
-    """The margin search from *kept* (:func:`seed_start`), the genes next to the target
-    (:func:`_neighbour_genes`) scored first; the coupled report (not trimmed) or None.
+def adapt_pool(task: DesignTask) -> list[str]:
+    """The genes :func:`adapt_seed` may delete, in the order it scores them: those next
+    to the target (:func:`_neighbour_genes`) first."""
+    return margin_pool(task, frozenset(_neighbour_genes(task.model, task.target)))
+
+
+def adapt_seed(task: DesignTask, kept: list[str], clock: Clock,
+               pool: list[str] | None = None) -> CouplingReport | None:
+    """The margin search from *kept* (:func:`seed_start`) over *pool* (default:
+    :func:`adapt_pool`, the genes next to the target first); the coupled report (not
+    trimmed) or None.
 
     A design of a related target has often shut the pathway the target is made on
     (restored by :func:`seed_start`), and the target's own turnover is what is left to
@@ -460,10 +468,8 @@ def adapt_seed(task: DesignTask, kept: list[str], clock: Clock) -> CouplingRepor
     the search deletes *pldB* and the lysophospholipid importer, and 2agpg161_p is
     coupled (docs/benchmarks.md).
     """
-    rules = task.checker.rules
-    near = _neighbour_genes(task.model, task.target)
-    pool = sorted((g for g in rules.in_rules() if g not in task.protected),
-                  key=lambda g: (g not in near, len(rules.disabled((g,))), g))
+    if pool is None:
+        pool = adapt_pool(task)
     return margin_search(task, kept, pool, clock, admissible=partial(grows_without, task))
 
 

@@ -41,7 +41,7 @@ import pandas as pd
 
 from .design import DeletionDesign, finish
 from .problem import DesignTask
-from .repair import adapt_seed, repair_task, seed_start
+from .repair import adapt_pool, adapt_seed, repair_task, seed_start
 from .targets import gene_id
 
 logger = logging.getLogger(__name__)
@@ -195,20 +195,22 @@ def seed_adapt(task: DesignTask, seeds: list[tuple[str, frozenset[str]]], prefix
     # the smallest first: a maximal set of a thousand genes restores slowly and rarely
     # adapts (stable: the caller's order among equals)
     for label, genes in sorted(seeds, key=lambda item: len(item[1]))[:ADAPT_RANKED]:
+        if clock.expired():
+            break
         mapped = _here(task, genes)
-        if not mapped or clock.expired():
+        if not mapped:
             continue
         ratio, kept = seed_start(task, mapped, clock)
         if kept and ratio < float("inf") and frozenset(kept) not in seen:  # none left: no seed
             seen.add(frozenset(kept))
             ranked.append((ratio, label, kept))
     ranked.sort(key=lambda item: item[0])  # stable: the caller's order among equals
-    searched = 0
+    searched, pool = 0, adapt_pool(task) if ranked else []
     for ratio, label, kept in ranked[:ADAPT_SEEDS]:
         if clock.expired():
             break
         searched += 1
-        found = adapt_seed(task, kept, clock)
+        found = adapt_seed(task, kept, clock, pool)
         if found is not None and found.coupled:
             logger.info("%s: seed %s adapted couples it (μ0/μP %.6f before, %d genes)",
                         task.target, label, ratio, len(found.deletions))

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .heuristics import min_production_flux
+from .heuristics import active_reactions, min_production_flux
 from .report import CouplingReport
 from .problem import Clock, DesignTask
 
@@ -236,8 +236,7 @@ def exchange(task: DesignTask, report: CouplingReport, top: int = EXCHANGE_TOP
 def _exchange_round(task: DesignTask, report: CouplingReport, top: int) -> CouplingReport:
     rules = task.checker.rules
     design = set(report.deletions)
-    flux = min_production_flux(task, report)
-    active = {rid for rid, value in flux.items() if abs(value) > 1e-7}
+    active = active_reactions(min_production_flux(task, report))
     disabled = rules.disabled(design)
     stronger, scored = [], 0
     for gene in sorted(rules.in_rules()):

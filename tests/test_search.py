@@ -267,10 +267,10 @@ def test_margin_search_plateau_limit(textbook):
     """textbook oaa_c: the margin search couples after three steps that leave μ0/μP
     where it was (measured); allowing two such steps, it gives up."""
     from cobra_gdel.heuristics import MARGIN_PLATEAU, margin_search
-    from cobra_gdel.practical import _margin_pool
+    from cobra_gdel.heuristics import margin_pool
 
     task = DesignTask.create(textbook, "oaa_c", growth_lb=0.1)
-    pool = _margin_pool(task)  # the minimal-design search's margin route
+    pool = margin_pool(task)  # the minimal-design search's margin route
     viable = partial(grows_without, task)
     assert MARGIN_PLATEAU >= 3
     found = margin_search(task, [], pool, Clock(30), admissible=viable)
@@ -285,10 +285,10 @@ def test_lazy_essentiality_filter_gives_the_options_of_the_filtered_pool(textboo
     be scored: the options are those of the pool filtered beforehand, and far fewer
     single-deletion growths are computed than the pool has genes."""
     from cobra_gdel.heuristics import _margin_options, growth_pair
-    from cobra_gdel.practical import _margin_pool
+    from cobra_gdel.heuristics import margin_pool
 
     task = DesignTask.create(textbook, target, growth_lb=0.1)
-    pool = _margin_pool(task)
+    pool = margin_pool(task)
     (_mu_p, flux_p), (_mu_0, flux_0) = growth_pair(task, set())
     asked = []
 
