@@ -36,7 +36,8 @@ BEST_IMPROVEMENT_OPTIONS = 12
 
 
 def active_reactions(flux: dict | None) -> set[str]:
-    """Reactions of *flux* that carry flux (|v| > 1e-7; none when *flux* is None)."""
+    """Reactions of *flux* that carry flux (absolute value above 1e-7; none when *flux*
+    is None)."""
     return set() if flux is None else {r for r, v in flux.items() if abs(v) > 1e-7}
 
 
