@@ -19,7 +19,6 @@ from __future__ import annotations
 import difflib
 import logging
 import math
-import operator
 import threading
 import time
 import weakref
@@ -31,7 +30,7 @@ from cobra import Metabolite
 from .exceptions import InfeasibleModelError, NoProductionRouteError, SolverError, UnknownGeneError
 from .gpr import RuleSet
 from .lp import DEFAULT_LP_TIME_LIMIT, FluxProblem, solver_interface
-from .modeldata import read_model
+from .modeldata import extra_bounds, model_signature, read_model
 from .report import CouplingReport
 from .targets import GROWTH_LB, PRODUCTION_LB, check_bound, gene_id, production_spec, resolve_target
 
@@ -58,8 +57,8 @@ class CouplingChecker:
     previous check; a target without an ``EX_``/``DM_`` reaction gets an auxiliary
     sink column (see :meth:`production`). :meth:`reset`, which every design task
     calls first, gives the LP the columns of a fresh checker, so designs do not
-    depend on what the checker solved before. The model itself is never modified; edits made to it later are not seen by
-    this object (use :func:`get_checker`, which notices them). Not thread-safe: use
+    depend on what the checker solved before. The model is never modified; later edits
+    to it are not seen here (:func:`get_checker` notices them). Not thread-safe: use
     one per thread (as :func:`get_checker` does).
 
     Parameters
@@ -228,8 +227,10 @@ class CouplingChecker:
         return high is not None and high + EPS >= production_lb
 
     def _production_range(self, terms, growth_lb: float, after_growth: bool = False,
-                          deadline: float | None = None) -> tuple[float, float]:
-        """(min, max) production with growth ≥ *growth_lb* on the current bounds.
+                          deadline: float | None = None, need_max: bool = True
+                          ) -> tuple[float, float]:
+        """(min, max) production with growth ≥ *growth_lb* on the current bounds (max
+        NaN, not solved, unless *need_max*).
 
         *after_growth*: the last solve maximised growth on these same bounds and
         *growth_lb* lies just below its optimum, so that basis is primal feasible
@@ -240,11 +241,10 @@ class CouplingChecker:
         try:
             low = self.lp.solve(terms, "min", primal=after_growth, seconds=_left(deadline))
             high = (self.lp.solve(terms, "max", primal=after_growth, seconds=_left(deadline))
-                    if low is not None else None)
+                    if low is not None and need_max else math.nan)
         finally:
             self.lp.set_constraint_bounds("growth_fix", None, None)
-        nan = float("nan")
-        return (nan, nan) if low is None or high is None else (low, high)
+        return (math.nan, math.nan) if low is None or high is None else (low, high)
     def production_envelope(self, target, deletions: Iterable = (),
                             points: int = 20) -> pd.DataFrame:
         """Production range at fixed growth rates, from 0 to the maximal growth.
@@ -292,7 +292,14 @@ class CouplingChecker:
             If it is below *production_lb*: no deletion set can couple the target.
         """
         rid, _scale = self.production(target)
-        _low, high = self.production_range(target, (), growth_lb)
+        terms = self.production_terms(target)
+        self.apply(frozenset())
+        self.lp.set_constraint_bounds("growth_fix", growth_lb, None)
+        try:  # the maximum alone: what the minimum would be does not matter here
+            high = self.lp.solve(terms, "max")
+        finally:
+            self.lp.set_constraint_bounds("growth_fix", None, None)
+        high = math.nan if high is None else high
         if not high >= production_lb:  # also NaN
             name = target.id if isinstance(target, Metabolite) else target
             raise NoProductionRouteError(
@@ -318,23 +325,27 @@ class CouplingChecker:
                            production_lb, deadline)
 
     def _check(self, target, deleted: frozenset[str], disabled: frozenset[str],
-               growth_lb: float, production_lb: float, deadline=None) -> CouplingReport:
-        """:meth:`check` of validated genes whose *disabled* reactions are known."""
+               growth_lb: float, production_lb: float, deadline=None,
+               quick: bool = False) -> CouplingReport:
+        """:meth:`check` of validated genes whose *disabled* reactions are known;
+        *quick*: only the LPs the verdict needs (see :meth:`_evaluate`)."""
         growth_lb = check_bound("growth_lb", growth_lb)
         production_lb = check_bound("production_lb", production_lb)
         rid, name = self.production(target)[0], getattr(target, "id", target)
         self.apply(disabled)
-        growth, low, high = self._evaluate(self.production_terms(target), deadline, growth_lb)
+        growth, low, high = self._evaluate(self.production_terms(target), deadline, growth_lb,
+                                           quick)
         reason = _verdict(growth, low, high, growth_lb, production_lb)
         growth = 0.0 if math.isnan(growth) else float(growth)  # NaN: no feasible flux at all
         return CouplingReport(name, rid, deleted, not reason, growth, float(low), float(high),
                               disabled, growth_lb, production_lb, reason, self.rules.gene_reactions)
 
-    def _evaluate(self, terms, deadline: float | None,
-                  growth_lb: float) -> tuple[float, float, float]:
+    def _evaluate(self, terms, deadline: float | None, growth_lb: float,
+                  quick: bool = False) -> tuple[float, float, float]:
         """(max growth, min and max production at that growth); all NaN when no flux
         distribution is feasible; production NaN when its LPs fail at a growth below
-        *growth_lb* (the verdict, not coupled, needs no production then).
+        *growth_lb* (the verdict, not coupled, needs no production then). *quick*:
+        production is not solved at a growth below *growth_lb*, its maximum never.
 
         When production is infeasible at the growth the same LP just found, the solves
         are repeated from a fresh basis, then on a fresh problem, then with growth fixed
@@ -364,9 +375,11 @@ class CouplingChecker:
             # Solver noise around zero (GLPK's tolerances; the warm-start basis decides
             # whether a blocked network reports 0 or 6e-14) is reported as 0.
             growth = growth if growth > EPS else 0.0
+            if quick and growth + EPS < growth_lb:
+                return growth, nan, nan
             low, high = self._production_range(
                 terms, growth - max(EPS, tolerance * growth), after_growth=attempt != "relaxed",
-                deadline=deadline)
+                deadline=deadline, need_max=not quick)
             if not math.isnan(low):
                 return growth, low, high
         if growth + EPS < growth_lb:
@@ -401,46 +414,6 @@ def _verdict(growth: float, low: float, high: float, growth_lb: float,
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _CACHE_LOCK = threading.Lock()
 
-_BOUNDS = operator.attrgetter("_lower_bound", "_upper_bound")
-_GPR = operator.attrgetter("_gpr")
-_STOICH = operator.attrgetter("_metabolites")
-
-
-def _fingerprint(model, solver) -> tuple:
-    """Cheap summary of what a checker depends on; a change triggers a rebuild: the
-    reactions' bounds, rules and stoichiometry size, the metabolites and genes, the
-    objective, the solver problem's size and the bounds of its extra constraints."""
-    reactions = model.reactions
-    try:  # cobra's private fields: ~10x faster than the public properties
-        bounds = tuple(map(_BOUNDS, reactions))
-        rules = tuple(map(id, map(_GPR, reactions)))
-        entries = sum(map(len, map(_STOICH, reactions)))
-    except AttributeError:  # pragma: no cover - a cobra without them
-        bounds = tuple(r.bounds for r in reactions)
-        rules = tuple(id(r.gpr) for r in reactions)
-        entries = sum(len(r.metabolites) for r in reactions)
-    solver_problem = model.solver
-    return (bounds, rules, entries, len(model.metabolites), len(model.genes),
-            _objective_signature(model), solver_interface(model, solver).__name__,
-            len(solver_problem.variables), len(solver_problem.constraints))
-
-
-def _extra_signature(model, checker: CouplingChecker) -> tuple:
-    """Bounds of the extra constraints and variables the checker copied, as they are now."""
-    constraints, variables = model.solver.constraints, model.solver.variables
-    rows = tuple((constraints[n].lb, constraints[n].ub) if n in constraints else None
-                 for n, _c, _l, _u in checker.data.extra_rows)
-    columns = tuple((variables[n].lb, variables[n].ub) if n in variables else None
-                    for n in checker.data.extra_variables)
-    return rows + columns
-
-
-def _objective_signature(model) -> tuple:
-    objective = model.solver.objective
-    coefs = objective.get_linear_coefficients(objective.variables)
-    return (objective.direction, tuple(sorted((v.name, c) for v, c in coefs.items() if c)))
-
-
 def get_checker(model, *, solver=None,
                 time_limit: float = DEFAULT_LP_TIME_LIMIT) -> CouplingChecker:
     """A cached :class:`CouplingChecker` for *model*, private to the calling thread.
@@ -451,16 +424,16 @@ def get_checker(model, *, solver=None,
     bounds of its extra constraints or the solver have changed.
     """
     key = (threading.get_ident(), solver_interface(model, solver).__name__, time_limit)
-    fingerprint = _fingerprint(model, solver)
+    fingerprint = model_signature(model)
     with _CACHE_LOCK:
         cached = _CACHE.setdefault(model, {}).get(key)
     if (cached is not None and cached[0] == fingerprint
-            and cached[2] == _extra_signature(model, cached[1])):
+            and cached[2] == extra_bounds(model, cached[1].data)):
         return cached[1]
     checker = CouplingChecker(model, solver=solver, time_limit=time_limit)
     with _CACHE_LOCK:
         _CACHE.setdefault(model, {})[key] = (fingerprint, checker,
-                                             _extra_signature(model, checker))
+                                             extra_bounds(model, checker.data))
     return checker
 
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from optlang.interface import INFEASIBLE, OPTIMAL, TIME_LIMIT, UNBOUNDED
 from optlang.symbolics import Zero
 
-from ._glpk import column_indices, column_values, read_basis, write_basis
+from ._glpk import ColumnMap, column_indices, column_map, column_values, read_basis, write_basis
 from ._highs import banner_to_stderr
 from .exceptions import SolverError
 from .modeldata import ModelData
@@ -225,7 +225,7 @@ class FluxProblem:
         of :meth:`fluxes` and the bases kept by :meth:`_switch_basis` are dropped, and
         the GLPK matrix is scaled again (optlang would do it before every solve, which
         costs more than the solve itself)."""
-        self._flux_columns: list | None = None
+        self._flux_columns: ColumnMap | None = None
         self._forget_bases()
         if self._glpk:
             import swiglpk
@@ -313,9 +313,9 @@ class FluxProblem:
                     for rid in self.current}
         prob = self.problem.problem  # GLPK: by index (see cobra_gdel._glpk)
         if self._flux_columns is None:
-            self._flux_columns = [
+            self._flux_columns = column_map(
                 (rid, *column_indices(prob, [self.variables[c].name for c in self._columns(rid)]))
-                for rid in self.current]
+                for rid in self.current)
         return column_values(prob, self._flux_columns)
 
     # -- solving ----------------------------------------------------------------------

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import logging
 import math
+import operator
 from dataclasses import dataclass, field
 
 from .exceptions import UnsupportedModelError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ModelData", "read_model"]
+__all__ = ["ModelData", "extra_bounds", "model_signature", "read_model"]
 
 
 @dataclass(frozen=True)
@@ -207,3 +208,40 @@ def _columns(coefs, owner, split) -> dict[str, float]:
             out[rid] = out.get(rid, 0.0) + coef
         # the reverse variable of a net reaction: its weight is -forward's (checked)
     return out
+
+
+_BOUNDS = operator.attrgetter("_lower_bound", "_upper_bound")
+_GPR = operator.attrgetter("_gpr")
+_STOICH = operator.attrgetter("_metabolites")
+
+
+def model_signature(model) -> tuple:
+    """Cheap summary of what a copy of *model*'s problem depends on (a change means it
+    must be read again): the reactions' bounds, rules and stoichiometry size, the
+    metabolites and genes, the objective and the solver problem's size."""
+    reactions = model.reactions
+    try:  # cobra's private fields: ~10x faster than the public properties
+        bounds = tuple(map(_BOUNDS, reactions))
+        rules = tuple(map(id, map(_GPR, reactions)))
+        entries = sum(map(len, map(_STOICH, reactions)))
+    except AttributeError:  # pragma: no cover - a cobra without them
+        bounds = tuple(r.bounds for r in reactions)
+        rules = tuple(id(r.gpr) for r in reactions)
+        entries = sum(len(r.metabolites) for r in reactions)
+    solver_problem = model.solver
+    objective = solver_problem.objective
+    coefs = objective.get_linear_coefficients(objective.variables)
+    return (bounds, rules, entries, len(model.metabolites), len(model.genes),
+            objective.direction, tuple(sorted((v.name, c) for v, c in coefs.items() if c)),
+            len(solver_problem.variables), len(solver_problem.constraints))
+
+
+def extra_bounds(model, data: ModelData) -> tuple:
+    """The bounds, as they are now in *model*, of the extra constraints and variables
+    that *data* copied (None for one that is gone)."""
+    constraints, variables = model.solver.constraints, model.solver.variables
+    rows = tuple((constraints[n].lb, constraints[n].ub) if n in constraints else None
+                 for n, _c, _l, _u in data.extra_rows)
+    columns = tuple((variables[n].lb, variables[n].ub) if n in variables else None
+                    for n in data.extra_variables)
+    return rows + columns

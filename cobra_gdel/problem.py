@@ -202,8 +202,12 @@ class DesignTask:
             yield
 
     def check(self, deletions: Iterable, growth_lb: float | None = None,
-              production_lb: float | None = None) -> CouplingReport:
+              production_lb: float | None = None, *, quick: bool = False) -> CouplingReport:
         """The coupling check of *deletions* (at the task's bounds unless given).
+
+        *quick*: only the LPs the verdict and the minimal production need (no maximal
+        production, NaN; no production at all below the growth bound): for trimming,
+        which asks nothing else (a third fewer solves in its block restores).
 
         The LPs see only the reactions the deletions disable, so a set that disables
         the same reactions as one checked before in this task (a restored gene whose
@@ -217,15 +221,19 @@ class DesignTask:
         deleted = self.checker.validate_genes(deletions)
         disabled = self.checker.rules.disabled(deleted)
         key = (disabled, growth_lb, production_lb)
-        known = self.verdicts.get(key)
+        known = self.verdicts.get(key) or (self.verdicts.get(key + (quick,)) if quick else None)
         if known is not None:
             return known if known.deletions == deleted else replace(known, deletions=deleted)
-        report = self.checker._check(self.target, deleted, disabled, growth_lb, production_lb)
-        self.verdicts[key] = report
+        report = self.checker._check(self.target, deleted, disabled, growth_lb, production_lb,
+                                     quick=quick)
+        self.verdicts[key + (quick,) if quick else key] = report
         return report
 
     def require_production_route(self) -> float:
         """Maximal production of the wild type while growing (NoProductionRouteError if
-        it is below the production bound)."""
-        return self.checker.require_production_route(self.target, self.growth_lb,
-                                                     self.production_lb)
+        it is below the production bound); solved once per task (its stages each ask)."""
+        key = ("route", self.growth_lb, self.production_lb)
+        if key not in self.verdicts:
+            self.verdicts[key] = self.checker.require_production_route(
+                self.target, self.growth_lb, self.production_lb)
+        return self.verdicts[key]

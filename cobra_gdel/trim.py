@@ -110,7 +110,7 @@ def _trim_pass(task: DesignTask, deletions: set[str], growth_lb: float, producti
                 return frozenset(current), False
             rest = current - {gene}
             if (not rules.reenabled(current, disabled, gene)
-                    or task.check(rest, growth_lb, production_lb).coupled):
+                    or task.check(rest, growth_lb, production_lb, quick=True).coupled):
                 current = rest
                 disabled = rules.disabled(current)
                 changed = True
@@ -156,7 +156,7 @@ def shrink(task: DesignTask, deletions, order: list[str],
     current = set(deletions)
 
     def holds(rest: set[str]) -> bool:
-        report = task.check(rest)
+        report = task.check(rest, quick=True)
         return report.coupled and report.min_production + 1e-9 >= keep_production
 
     def attempt(block: list[str]) -> None:
@@ -247,7 +247,7 @@ def _exchange_round(task: DesignTask, report: CouplingReport, top: int) -> Coupl
         if task.clock.expired("exchange"):
             break
         scored += 1
-        trial = task.check(design | {gene})
+        trial = task.check(design | {gene}, quick=True)
         if trial.coupled and trial.min_production > report.min_production * (1 + EXCHANGE_GAIN):
             stronger.append((-trial.min_production, gene))
     logger.info("exchange %s: %d genes scored, %d raise the minimal production",
@@ -258,7 +258,7 @@ def _exchange_round(task: DesignTask, report: CouplingReport, top: int) -> Coupl
         for restored in restore_order(rules, design) + [gene]:
             if task.clock.expired("exchange"):
                 break
-            if task.check(current - {restored}).coupled:
+            if task.check(current - {restored}, quick=True).coupled:
                 current.discard(restored)
         trial = trim_deletions(task, current).report
         if (len(trial.deletions), -trial.min_production) < (len(best.deletions),

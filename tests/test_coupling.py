@@ -387,6 +387,7 @@ def test_glpk_basis_round_trip_and_column_values(fresh_textbook):
     reaction = model.reactions.PGI
     forward, reverse = _glpk.column_indices(prob, [reaction.forward_variable.name,
                                                    reaction.reverse_variable.name])
-    values = _glpk.column_values(prob, [("PGI", forward, reverse), ("PGI_f", forward)])
+    values = _glpk.column_values(prob, _glpk.column_map([("PGI", forward, reverse),
+                                                        ("PGI_f", forward)]))
     assert values["PGI"] == pytest.approx(reaction.flux)
     assert values["PGI_f"] == pytest.approx(reaction.forward_variable.primal)

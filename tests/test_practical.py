@@ -407,3 +407,51 @@ def test_cli_improve(capsys):
     out = capsys.readouterr().out
     assert "exchange" in out and "deletions (4)" in out
     assert main(["improve", "textbook", "g6p_c", "--delete", "b2029"]) == 2
+
+
+_TEXTBOOK_GENES = sorted(g.id for g in cobra.io.load_model("textbook").genes)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sets(st.sampled_from(_TEXTBOOK_GENES), max_size=60), min_size=1,
+                max_size=6))
+def test_disabled_from_the_last_answer_matches_the_rules(textbook, steps):
+    """RuleSet.disabled works from its previous answer when few genes differ; whatever
+    the sequence of sets, the answer is what cobra's own GPR evaluation says."""
+    rules = RuleSet(textbook)
+    for deleted in steps:
+        for trial in (deleted, deleted | {_TEXTBOOK_GENES[0]}, deleted - {_TEXTBOOK_GENES[1]}):
+            expected = {r.id for r in textbook.reactions
+                        if r.genes and not r.gpr.eval(knockouts=trial)}
+            assert rules.disabled(trial) == expected
+
+
+def test_quick_check_solves_only_what_the_verdict_needs(textbook, monkeypatch):
+    """A quick check gives the full check's verdict and minimal production without the
+    maximal production (and without production LPs below the growth bound); a full
+    check answers later quick ones, not the other way round."""
+    task = DesignTask.create(textbook, "succ_e")
+    quick = task.check(["b0114", "b0721", "b0767"], quick=True)
+    full = DesignTask.create(textbook, "succ_e").check(["b0114", "b0721", "b0767"])
+    assert quick.coupled and full.coupled
+    assert quick.min_production == pytest.approx(full.min_production)
+    assert quick.max_production != quick.max_production  # NaN: not solved
+    again = task.check(["b0114", "b0721", "b0767"])
+    assert again.max_production == pytest.approx(full.max_production)
+    assert task.check(["b0114", "b0721", "b0767"], quick=True) is again
+    starved = task.check(["b0114", "b0721", "b0767"], growth_lb=10.0, quick=True)
+    assert not starved.coupled and starved.reason.startswith("growth")
+    assert starved.min_production != starved.min_production
+
+
+def test_production_route_is_solved_once_per_task(textbook, monkeypatch):
+    task = DesignTask.create(textbook, "succ_e")
+    calls = []
+    real = task.checker.require_production_route
+    monkeypatch.setattr(task.checker, "require_production_route",
+                        lambda *a: calls.append(a) or real(*a))
+    first = task.require_production_route()
+    assert task.require_production_route() == first
+    assert len(calls) == 1
+    _low, high = task.checker.production_range("succ_e", (), task.growth_lb)
+    assert first == pytest.approx(high)

@@ -1,0 +1,210 @@
+"""What session 38's cheaper checks save, against the code paths they replaced.
+
+Four changes, none of which changes a verdict:
+
+- ``quick`` checks: trimming (block restores, the greedy pass, the exchange move) asks
+  only whether a set couples and its minimal production, so its checks skip the
+  maximal-production LP, and the production LPs when growth is below its bound;
+- :meth:`RuleSet.disabled <cobra_gdel.gpr.RuleSet.disabled>` works from its previous
+  answer when the set differs in few genes;
+- fluxes are read from GLPK in one pass over the columns (no Python loop step per
+  column);
+- the wild type's production route is solved once per call (one LP), not once per
+  stage (two LPs each).
+
+This runs ``predict_deletions`` (its defaults) on each target twice in this process:
+*before* with the four replaced by the code they replaced (defined here), *after* as
+shipped, the order alternating from target to target, after one untimed call per model
+that builds the per-model caches. It prints, per model, the median wall time of each
+and their ratio, and how many designs came back identical (genes, status, method).
+
+Usage::
+
+    python benchmarks/check_speed.py --models salmonella iML1515 --targets 20 [--write]
+
+iML1515 is read from the data folder (``COBRA_GDEL_DATA`` or ``../shared/data``) and
+skipped without it; Salmonella gets the targets of ``benchmarks/transfer.py unseen``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import sys
+import time
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
+from benchmarks.warm_start import _model_and_targets  # noqa: E402
+from cobra_gdel import lp as lp_module  # noqa: E402
+from cobra_gdel.coupling import CouplingChecker  # noqa: E402
+from cobra_gdel.exceptions import NoProductionRouteError  # noqa: E402
+from cobra_gdel.gpr import RuleSet  # noqa: E402
+from cobra_gdel.predict import predict_deletions  # noqa: E402
+from cobra_gdel.problem import DesignTask  # noqa: E402
+
+logger = logging.getLogger("benchmarks.check_speed")
+
+
+def _old_column_values(prob, columns) -> dict[str, float]:
+    """The per-column reader of sessions ≤ 37."""
+    import swiglpk
+
+    get = getattr(swiglpk, "_swiglpk", swiglpk).glp_get_col_prim  # the compiled function
+    return {key: get(prob, int(first)) - get(prob, int(second)) if second
+            else get(prob, int(first))
+            for key, first, second in zip(columns.keys, columns.first, columns.second)}
+
+
+def _old_disabled(self, deleted) -> frozenset:
+    """From scratch every time."""
+    deleted = frozenset(deleted)
+    return frozenset(self._off(self._reactions_of(deleted), deleted))
+
+
+def _old_route(self, target, growth_lb, production_lb):
+    """Minimum and maximum production of the wild type, as before."""
+    _low, high = self.production_range(target, (), growth_lb)
+    if not high >= production_lb:
+        raise NoProductionRouteError(f"{target}: no production route")
+    return high
+
+
+def _old_task_route(self):
+    return self.checker.require_production_route(self.target, self.growth_lb,
+                                                 self.production_lb)
+
+
+@contextmanager
+def _before():
+    """The replaced code paths, for the duration of one call."""
+    saved = (DesignTask.check, DesignTask.require_production_route, RuleSet.disabled,
+             CouplingChecker.require_production_route, lp_module.column_values)
+    check = DesignTask.check
+
+    def full_check(self, deletions, growth_lb=None, production_lb=None, *, quick=False):
+        return check(self, deletions, growth_lb, production_lb)
+
+    DesignTask.check = full_check
+    DesignTask.require_production_route = _old_task_route
+    RuleSet.disabled = _old_disabled
+    CouplingChecker.require_production_route = _old_route
+    lp_module.column_values = _old_column_values
+    try:
+        yield
+    finally:
+        (DesignTask.check, DesignTask.require_production_route, RuleSet.disabled,
+         CouplingChecker.require_production_route, lp_module.column_values) = saved
+
+
+def _call(model, target: str, before: bool, limit: float) -> dict:
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if before:
+            with _before():
+                design = predict_deletions(model, target, time_limit=limit)
+        else:
+            design = predict_deletions(model, target, time_limit=limit)
+    return {"seconds": time.perf_counter() - start, "status": design.status,
+            "coupled": design.coupled, "method": design.method,
+            "genes": frozenset(design.deletions), "size": len(design.deletions),
+            "minimal_s": design.timings.get("minimal", math.nan)}
+
+
+def run_model(name: str, n: int, seed: int, limit: float) -> pd.DataFrame:
+    """One row per target: both runs' seconds, outcome and size."""
+    model, pool = _model_and_targets(name, n, seed)
+    rows, warmed = [], False
+    for target in pool:
+        if len(rows) >= n:
+            break
+        try:
+            if not warmed:  # untimed: the per-model caches (predictor, LPs, analyses)
+                _call(model, target, False, limit)
+                warmed = True
+            runs = {}
+            for before in ((True, False) if len(rows) % 2 == 0 else (False, True)):
+                runs[before] = _call(model, target, before, limit)
+        except NoProductionRouteError:
+            continue
+        old, new = runs[True], runs[False]
+        rows.append({"model": name, "target": target, "before_s": old["seconds"],
+                     "after_s": new["seconds"], "before_minimal_s": old["minimal_s"],
+                     "after_minimal_s": new["minimal_s"], "before_coupled": old["coupled"],
+                     "after_coupled": new["coupled"], "before_size": old["size"],
+                     "after_size": new["size"],
+                     "identical": (old["genes"], old["status"], old["method"])
+                     == (new["genes"], new["status"], new["method"])})
+        logger.info("%s %s: %.2f s -> %.2f s (%s)", name, target, old["seconds"],
+                    new["seconds"], "same design" if rows[-1]["identical"] else "differs")
+    return pd.DataFrame(rows)
+
+
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for name, part in frame.groupby("model", sort=False):
+        both = part[part["before_coupled"] & part["after_coupled"]]
+        rows.append({
+            "model": name, "targets": len(part),
+            "coupled_before": int(part["before_coupled"].sum()),
+            "coupled_after": int(part["after_coupled"].sum()),
+            "identical_designs": int(part["identical"].sum()),
+            "median_s_coupled_before": both["before_s"].median(),
+            "median_s_coupled_after": both["after_s"].median(),
+            "ratio_coupled": both["before_s"].median() / both["after_s"].median(),
+            "median_minimal_s_before": both["before_minimal_s"].median(),
+            "median_minimal_s_after": both["after_minimal_s"].median()})
+    return pd.DataFrame(rows)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=["salmonella", "iML1515"])
+    parser.add_argument("--targets", type=int, default=20)
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--csv", default=None, help="write the per-target rows here")
+    parser.add_argument("--write", action="store_true", help="write docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("cobra_gdel").setLevel(logging.ERROR)
+    started = time.perf_counter()
+    frames = []
+    for name in args.models:
+        try:
+            frames.append(run_model(name, args.targets, args.seed, args.time_limit))
+        except SystemExit as exc:  # no data folder for a data model
+            logger.warning("%s skipped: %s", name, exc)
+    if not frames:
+        raise SystemExit("no model could be loaded")
+    frame = pd.concat(frames, ignore_index=True)
+    if args.csv:
+        frame.to_csv(args.csv, index=False)
+    table = summary(frame)
+    print(table.to_string(index=False))
+    if args.write:
+        command = (f"python benchmarks/check_speed.py --models {' '.join(args.models)} "
+                   f"--targets {args.targets} --time-limit {args.time_limit:g} --write")
+        write_section("check-speed", f"""## Cheaper checks (benchmarks/check_speed.py)
+
+Command: `{command}` ({machine()}; wall time {(time.perf_counter() - started) / 60:.1f} min).
+Each target designed twice in one process by `predict_deletions` with its defaults:
+`before` with the code paths session 38 replaced (all checks full, GPR states from
+scratch, fluxes read column by column, the production route solved per stage), `after`
+as shipped. `coupled` columns: the targets both runs couple; `ratio_coupled`: median
+seconds before over after on them; `minimal_s`: the minimal-design stage alone.
+
+{markdown_table(table)}
+""")
+
+
+if __name__ == "__main__":
+    main()
