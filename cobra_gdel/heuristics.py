@@ -88,7 +88,7 @@ def growth_pair(task: DesignTask, deleted, sides: tuple[bool, bool] = (True, Tru
                 result.append((None, None))
                 continue
             lp.set_bounds(rid, low, high)
-            value = lp.solve(checker.growth_coefs, "max")
+            value = lp.solve(checker.growth_coefs, "max", confirm=False)
             result.append((None, None) if value is None else (max(0.0, value), lp.fluxes()))
     finally:
         lp.set_bounds(rid, lb, ub)
