@@ -170,9 +170,72 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
             "median_s_coupled_before": both["before_s"].median(),
             "median_s_coupled_after": both["after_s"].median(),
             "ratio_coupled": both["before_s"].median() / both["after_s"].median(),
+            "median_target_ratio": (both["before_s"] / both["after_s"]).median(),
             "median_minimal_s_before": both["before_minimal_s"].median(),
             "median_minimal_s_after": both["after_minimal_s"].median()})
     return pd.DataFrame(rows)
+
+
+def _compared_solve(rows: list):
+    """A ``FluxProblem._solve`` that, whenever a warm dual-simplex solve does not end
+    optimal, settles it both ways (the primal simplex from the basis it ended in, then
+    a fresh basis, whose outcome is used as before) and records both in *rows*."""
+    real = FluxProblem._solve
+
+    def solve(self, terms, direction, primal, deadline, confirm=True):
+        key = (lp_module._objective_key(terms), direction)
+        if primal or not self._glpk:
+            return real(self, terms, direction, primal, deadline, confirm)
+        self._switch_basis(key, restore=True)
+        self._set_objective(terms, direction)
+        status = self._optimize(False)
+        self._last_key, self._last_dual = key, key if status == lp_module.OPTIMAL else None
+        if status == lp_module.OPTIMAL:
+            return self.objective_value()
+        start = time.perf_counter()
+        by_primal = self._optimize(True)
+        primal_value = self.objective_value() if by_primal == lp_module.OPTIMAL else None
+        middle = time.perf_counter()
+        self._last_dual = None
+        self._fresh_basis()
+        fresh = self._optimize(False)
+        fresh_value = self.objective_value() if fresh == lp_module.OPTIMAL else None
+        rows.append({"primal": by_primal, "fresh": fresh, "primal_ms": 1e3 * (middle - start),
+                     "fresh_ms": 1e3 * (time.perf_counter() - middle),
+                     "agree": by_primal == fresh and (fresh_value is None or math.isclose(
+                         primal_value, fresh_value, rel_tol=1e-6, abs_tol=1e-9)),
+                     "value": fresh_value})
+        self._last_dual = key if fresh == lp_module.OPTIMAL else None
+        if fresh == lp_module.OPTIMAL:
+            return fresh_value
+        if fresh == lp_module.INFEASIBLE:
+            return None
+        return real(self, terms, direction, primal, deadline)  # anything else: as before
+
+    return solve
+
+
+def run_retries(name: str, targets: list[str], limit: float) -> pd.DataFrame:
+    """For each of *targets*: how the solves that need a second attempt end both ways."""
+    model, _pool = _model_and_targets(name, 1, 0)
+    out, rows = [], []
+    real, FluxProblem._solve = FluxProblem._solve, _compared_solve(rows)
+    try:
+        for target in targets:
+            rows.clear()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                predict_deletions(model, target, time_limit=limit)
+            part = pd.DataFrame(rows, columns=["primal", "fresh", "primal_ms", "fresh_ms",
+                                               "agree", "value"])
+            out.append({"model": name, "target": target, "second_attempts": len(part),
+                        "agree": int(part["agree"].sum()),
+                        "primal_ms": part["primal_ms"].sum(), "fresh_ms": part["fresh_ms"].sum(),
+                        "largest_disputed_value": part.loc[~part["agree"], "value"].abs().max()})
+            logger.info("%s %s: %s", name, target, out[-1])
+    finally:
+        FluxProblem._solve = real
+    return pd.DataFrame(out)
 
 
 def main(argv=None) -> None:
@@ -183,10 +246,33 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--csv", default=None, help="write the per-target rows here")
     parser.add_argument("--write", action="store_true", help="write docs/benchmarks.md")
+    parser.add_argument("--retries", nargs="+", metavar="TARGET",
+                        help="instead: for these targets of the first model, compare the "
+                             "two ways of settling a failed warm solve")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("cobra_gdel").setLevel(logging.ERROR)
     started = time.perf_counter()
+    if args.retries:
+        table = run_retries(args.models[0], args.retries, args.time_limit)
+        print(table.to_string(index=False))
+        if args.write:
+            command = (f"python benchmarks/check_speed.py --models {args.models[0]} "
+                       f"--time-limit {args.time_limit:g} --retries {' '.join(args.retries)} "
+                       "--write")
+            title = f"### Settling a failed warm solve ({args.models[0]})"
+            write_section(f"check-speed-retries-{args.models[0]}", f"""{title}
+
+Command: `{command}` ({machine()}; wall time {(time.perf_counter() - started) / 60:.1f} min).
+Every LP whose warm dual-simplex solve did not end optimal, settled both ways: the
+primal simplex from the basis the dual one ended in (`primal_ms`), then a fresh basis
+(`fresh_ms`, whose outcome the call used). `agree`: the same status and, when optimal,
+the same value (relative 1e-6); `largest_disputed_value`: the largest optimum of a
+fresh-basis solve that the primal simplex called infeasible.
+
+{markdown_table(table, floatfmt=".3g")}
+""")
+        return
     frames = []
     for name in args.models:
         try:
@@ -209,8 +295,10 @@ Command: `{command}` ({machine()}; wall time {(time.perf_counter() - started) / 
 Each target designed twice in one process by `predict_deletions` with its defaults:
 `before` with the code paths session 38 replaced (all checks full, GPR states from
 scratch, fluxes read column by column, the production route solved per stage, every
-LP that does not end optimal solved again from a fresh basis), `after` as shipped. `coupled` columns: the targets both runs couple; `ratio_coupled`: median
-seconds before over after on them; `minimal_s`: the minimal-design stage alone.
+LP that does not end optimal solved again from a fresh basis), `after` as shipped.
+`coupled` columns: the targets both runs couple; `ratio_coupled`: median seconds
+before over after on them; `median_target_ratio`: the median of each such target's
+before/after; `minimal_s`: the minimal-design stage alone.
 
 {markdown_table(table)}
 """)

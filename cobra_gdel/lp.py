@@ -340,7 +340,7 @@ class FluxProblem:
             False (heuristics, never a verdict): a warm dual solve that does not end
             optimal is re-solved by the primal simplex from its last basis and that
             outcome taken (~20× cheaper than a fresh basis; they differed only on LPs
-            feasible within 1e-7: 4 of 404 in nine calls, docs/benchmarks.md).
+            feasible within 1e-7: 4 of 404 in 17 calls, docs/benchmarks.md).
 
         Returns
         -------

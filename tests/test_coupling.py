@@ -391,3 +391,27 @@ def test_glpk_basis_round_trip_and_column_values(fresh_textbook):
                                                         ("PGI_f", forward)]))
     assert values["PGI"] == pytest.approx(reaction.flux)
     assert values["PGI_f"] == pytest.approx(reaction.forward_variable.primal)
+
+
+def test_unconfirmed_solves_take_the_primal_simplex_verdict(fresh_textbook, monkeypatch):
+    """``confirm=False`` (heuristics): a warm dual solve that is not optimal is settled
+    by the primal simplex from its last basis, not by a fresh basis; the optimum of a
+    feasible LP is the confirmed one."""
+    model = fresh_textbook
+    model.solver = "glpk"
+    checker = CouplingChecker(model)
+    lp = checker.lp
+    fresh = []
+    real = lp._fresh_basis
+    monkeypatch.setattr(lp, "_fresh_basis", lambda: fresh.append(1) or real())
+    growth = lp.solve(checker.growth_coefs, "max", confirm=False)
+    assert growth == pytest.approx(checker.wild_type_growth)
+    lp.set_constraint_bounds("growth_fix", 2 * growth, None)  # infeasible
+    try:
+        assert lp.solve(checker.growth_coefs, "max", confirm=False) is None
+        assert fresh == []
+        assert lp.solve(checker.growth_coefs, "max") is None
+        assert fresh == [1]
+    finally:
+        lp.set_constraint_bounds("growth_fix", None, None)
+    assert lp.solve(checker.growth_coefs, "max", confirm=False) == pytest.approx(growth)
