@@ -339,8 +339,8 @@ class FluxProblem:
         confirm : bool
             False (heuristics, never a verdict): a warm dual solve that does not end
             optimal is re-solved by the primal simplex from its last basis and that
-            outcome taken (~20× cheaper than a fresh basis; they differed only on LPs
-            feasible within 1e-7: 4 of 404 in 17 calls, docs/benchmarks.md).
+            outcome taken (~20× cheaper than a fresh basis; the two differed on 18 of
+            405 such solves, each with an optimum below 4e-7: docs/benchmarks.md).
 
         Returns
         -------
