@@ -46,6 +46,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._paired import paired_runs  # noqa: E402
 from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
 from benchmarks.warm_start import _model_and_targets  # noqa: E402
 from cobra_gdel import lp as lp_module  # noqa: E402
@@ -134,35 +135,14 @@ def _call(model, target: str, before: bool, limit: float) -> dict:
 
 
 def run_model(name: str, n: int, seed: int, limit: float) -> pd.DataFrame:
-    """One row per target: both runs' seconds, outcome and size."""
+    """One row per target: both runs' seconds, outcome, size and minimal stage."""
     model, pool = _model_and_targets(name, n, seed)
-    rows, warmed = [], False
-    for target in pool:
-        if len(rows) >= n:
-            break
-        try:
-            if not warmed:  # untimed: the per-model caches (predictor, LPs, analyses)
-                _call(model, target, False, limit)
-                warmed = True
-            # untimed too: the target's own cache (the predictor's scores), which would
-            # otherwise go to whichever run comes first
-            _call(model, target, False, min(limit, WARM_UP_SECONDS))
-            runs = {}
-            for before in ((True, False) if len(rows) % 2 == 0 else (False, True)):
-                runs[before] = _call(model, target, before, limit)
-        except NoProductionRouteError:
-            continue
-        old, new = runs[True], runs[False]
-        rows.append({"model": name, "target": target, "before_s": old["seconds"],
-                     "after_s": new["seconds"], "before_minimal_s": old["minimal_s"],
-                     "after_minimal_s": new["minimal_s"], "before_coupled": old["coupled"],
-                     "after_coupled": new["coupled"], "before_size": old["size"],
-                     "after_size": new["size"],
-                     "identical": (old["genes"], old["status"], old["method"])
-                     == (new["genes"], new["status"], new["method"])})
-        logger.info("%s %s: %.2f s -> %.2f s (%s)", name, target, old["seconds"],
-                    new["seconds"], "same design" if rows[-1]["identical"] else "differs")
-    return pd.DataFrame(rows)
+    return paired_runs(
+        name, model, pool, n, lambda m, t, new: _call(m, t, not new, limit),
+        # untimed too: the target's own cache (the predictor's scores), which would
+        # otherwise go to whichever run comes first
+        warm_up=lambda m, t: _call(m, t, False, min(limit, WARM_UP_SECONDS)),
+        extra=("minimal_s",))
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:

@@ -37,9 +37,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._paired import paired_runs  # noqa: E402
 from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
 from benchmarks.transfer import _data, _sample, _unseen_model  # noqa: E402
-from cobra_gdel.exceptions import NoProductionRouteError  # noqa: E402
 from cobra_gdel.lp import FluxProblem  # noqa: E402
 from cobra_gdel.predict import predict_deletions  # noqa: E402
 
@@ -71,30 +71,7 @@ def _call(model, target: str, keep: bool, limit: float) -> dict:
 def run_model(name: str, n: int, seed: int, limit: float) -> pd.DataFrame:
     """One row per target: both runs' seconds, outcome and size."""
     model, pool = _model_and_targets(name, n, seed)
-    rows = []
-    warmed = False
-    for target in pool:
-        if len(rows) >= n:
-            break
-        try:
-            if not warmed:  # untimed: the per-model caches (predictor, LPs, analyses)
-                _call(model, target, True, limit)
-                warmed = True
-            runs = {}
-            for keep in ((False, True) if len(rows) % 2 == 0 else (True, False)):
-                runs[keep] = _call(model, target, keep, limit)
-        except NoProductionRouteError:
-            continue
-        old, new = runs[False], runs[True]
-        rows.append({"model": name, "target": target, "before_s": old["seconds"],
-                     "after_s": new["seconds"], "before_coupled": old["coupled"],
-                     "after_coupled": new["coupled"], "before_size": old["size"],
-                     "after_size": new["size"],
-                     "identical": (old["genes"], old["status"], old["method"])
-                     == (new["genes"], new["status"], new["method"])})
-        logger.info("%s %s: %.2f s -> %.2f s (%s)", name, target, old["seconds"],
-                    new["seconds"], "same design" if rows[-1]["identical"] else "differs")
-    return pd.DataFrame(rows)
+    return paired_runs(name, model, pool, n, lambda m, t, new: _call(m, t, new, limit))
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
