@@ -59,3 +59,21 @@ def paired_runs(name: str, model, pool: Iterable[str], n: int,
         logger.info("%s %s: %.2f s -> %.2f s (%s)", name, target, old["seconds"],
                     new["seconds"], "same design" if row["identical"] else "differs")
     return pd.DataFrame(rows)
+
+
+def models_frame(names: Iterable[str], run_model: Callable[[str], pd.DataFrame],
+                 csv: str | None = None) -> pd.DataFrame:
+    """``run_model(name)`` for each model, concatenated (written to *csv* when given);
+    a model whose data folder is missing (SystemExit) is skipped with a warning."""
+    frames = []
+    for name in names:
+        try:
+            frames.append(run_model(name))
+        except SystemExit as exc:  # no data folder for a data model
+            logger.warning("%s skipped: %s", name, exc)
+    if not frames:
+        raise SystemExit("no model could be loaded")
+    frame = pd.concat(frames, ignore_index=True)
+    if csv:
+        frame.to_csv(csv, index=False)
+    return frame

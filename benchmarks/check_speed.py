@@ -46,7 +46,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._paired import paired_runs  # noqa: E402
+from benchmarks._paired import models_frame, paired_runs  # noqa: E402
 from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
 from benchmarks.warm_start import _model_and_targets  # noqa: E402
 from cobra_gdel import lp as lp_module  # noqa: E402
@@ -260,17 +260,9 @@ fresh-basis solve that the primal simplex called infeasible.
 {markdown_table(table, floatfmt=".3g")}
 """)
         return
-    frames = []
-    for name in args.models:
-        try:
-            frames.append(run_model(name, args.targets, args.seed, args.time_limit))
-        except SystemExit as exc:  # no data folder for a data model
-            logger.warning("%s skipped: %s", name, exc)
-    if not frames:
-        raise SystemExit("no model could be loaded")
-    frame = pd.concat(frames, ignore_index=True)
-    if args.csv:
-        frame.to_csv(args.csv, index=False)
+    frame = models_frame(
+        args.models, lambda name: run_model(name, args.targets, args.seed, args.time_limit),
+        args.csv)
     table = summary(frame)
     print(table.to_string(index=False))
     if args.write:

@@ -37,13 +37,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._paired import paired_runs  # noqa: E402
+from benchmarks._paired import models_frame, paired_runs  # noqa: E402
 from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
 from benchmarks.transfer import _data, _sample, _unseen_model  # noqa: E402
 from cobra_gdel.lp import FluxProblem  # noqa: E402
 from cobra_gdel.predict import predict_deletions  # noqa: E402
 
-logger = logging.getLogger("benchmarks.warm_start")
 
 
 def _model_and_targets(name: str, n: int, seed: int):
@@ -105,17 +104,9 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("cobra_gdel").setLevel(logging.ERROR)
     started = time.perf_counter()
-    frames = []
-    for name in args.models:
-        try:
-            frames.append(run_model(name, args.targets, args.seed, args.time_limit))
-        except SystemExit as exc:  # no data folder for a data model
-            logger.warning("%s skipped: %s", name, exc)
-    if not frames:
-        raise SystemExit("no model could be loaded")
-    frame = pd.concat(frames, ignore_index=True)
-    if args.csv:
-        frame.to_csv(args.csv, index=False)
+    frame = models_frame(
+        args.models, lambda name: run_model(name, args.targets, args.seed, args.time_limit),
+        args.csv)
     table = summary(frame)
     print(table.to_string(index=False))
     if args.write:
