@@ -77,3 +77,14 @@ def models_frame(names: Iterable[str], run_model: Callable[[str], pd.DataFrame],
     if csv:
         frame.to_csv(csv, index=False)
     return frame
+
+
+def paired_counts(name: str, part: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
+    """The first columns of a summary row of *part* (one model's rows of
+    :func:`paired_runs`: targets, coupled either way, identical designs), and the rows
+    both ways couple."""
+    both = part[part["before_coupled"] & part["after_coupled"]]
+    return {"model": name, "targets": len(part),
+            "coupled_before": int(part["before_coupled"].sum()),
+            "coupled_after": int(part["after_coupled"].sum()),
+            "identical_designs": int(part["identical"].sum())}, both

@@ -37,7 +37,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._paired import models_frame, paired_runs  # noqa: E402
+from benchmarks._paired import models_frame, paired_counts, paired_runs  # noqa: E402
 from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
 from benchmarks.transfer import _data, _sample, _unseen_model  # noqa: E402
 from cobra_gdel.lp import FluxProblem  # noqa: E402
@@ -76,12 +76,9 @@ def run_model(name: str, n: int, seed: int, limit: float) -> pd.DataFrame:
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for name, part in frame.groupby("model", sort=False):
-        both = part[part["before_coupled"] & part["after_coupled"]]
+        row, both = paired_counts(name, part)
         rows.append({
-            "model": name, "targets": len(part),
-            "coupled_before": int(part["before_coupled"].sum()),
-            "coupled_after": int(part["after_coupled"].sum()),
-            "identical_designs": int(part["identical"].sum()),
+            **row,
             "median_s_before": part["before_s"].median(),
             "median_s_after": part["after_s"].median(),
             "median_s_coupled_before": both["before_s"].median(),
