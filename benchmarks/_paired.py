@@ -79,12 +79,17 @@ def models_frame(names: Iterable[str], run_model: Callable[[str], pd.DataFrame],
     return frame
 
 
-def paired_counts(name: str, part: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
-    """The first columns of a summary row of *part* (one model's rows of
-    :func:`paired_runs`: targets, coupled either way, identical designs), and the rows
-    both ways couple."""
-    both = part[part["before_coupled"] & part["after_coupled"]]
-    return {"model": name, "targets": len(part),
-            "coupled_before": int(part["before_coupled"].sum()),
-            "coupled_after": int(part["after_coupled"].sum()),
-            "identical_designs": int(part["identical"].sum())}, both
+def paired_summary(frame: pd.DataFrame,
+                   columns: Callable[[pd.DataFrame, pd.DataFrame], dict]) -> pd.DataFrame:
+    """One row per model of *frame* (rows of :func:`paired_runs`): targets, coupled
+    either way, identical designs, then ``columns(part, both)`` of the model's rows and
+    of those both ways couple."""
+    rows = []
+    for name, part in frame.groupby("model", sort=False):
+        both = part[part["before_coupled"] & part["after_coupled"]]
+        rows.append({"model": name, "targets": len(part),
+                     "coupled_before": int(part["before_coupled"].sum()),
+                     "coupled_after": int(part["after_coupled"].sum()),
+                     "identical_designs": int(part["identical"].sum()),
+                     **columns(part, both)})
+    return pd.DataFrame(rows)

@@ -46,7 +46,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._paired import models_frame, paired_counts, paired_runs  # noqa: E402
+from benchmarks._paired import models_frame, paired_runs, paired_summary  # noqa: E402
 from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
 from benchmarks.warm_start import _model_and_targets  # noqa: E402
 from cobra_gdel import lp as lp_module  # noqa: E402
@@ -146,18 +146,13 @@ def run_model(name: str, n: int, seed: int, limit: float) -> pd.DataFrame:
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for name, part in frame.groupby("model", sort=False):
-        row, both = paired_counts(name, part)
-        rows.append({
-            **row,
-            "median_s_coupled_before": both["before_s"].median(),
-            "median_s_coupled_after": both["after_s"].median(),
-            "ratio_coupled": both["before_s"].median() / both["after_s"].median(),
-            "median_target_ratio": (both["before_s"] / both["after_s"]).median(),
-            "median_minimal_s_before": both["before_minimal_s"].median(),
-            "median_minimal_s_after": both["after_minimal_s"].median()})
-    return pd.DataFrame(rows)
+    return paired_summary(frame, lambda part, both: {
+        "median_s_coupled_before": both["before_s"].median(),
+        "median_s_coupled_after": both["after_s"].median(),
+        "ratio_coupled": both["before_s"].median() / both["after_s"].median(),
+        "median_target_ratio": (both["before_s"] / both["after_s"]).median(),
+        "median_minimal_s_before": both["before_minimal_s"].median(),
+        "median_minimal_s_after": both["after_minimal_s"].median()})
 
 
 def _compared_solve(rows: list):

@@ -50,7 +50,7 @@ from cobra_gdel.data import data_dir  # noqa: E402
 from cobra_gdel.heuristics import active_reactions, min_production_flux  # noqa: E402
 from cobra_gdel.predict import predict_deletions  # noqa: E402
 from cobra_gdel.problem import DesignTask  # noqa: E402
-from cobra_gdel.trim import restore_order, trim_deletions  # noqa: E402
+from cobra_gdel.trim import additions, restore_around, trim_deletions  # noqa: E402
 
 logger = logging.getLogger("benchmarks.exchange_probe")
 GROWTH_LB = 0.1
@@ -65,33 +65,16 @@ FUMARATE_TRAP = frozenset({"b1612", "b4122", "b1611", "b4151", "b4138", "b4123",
                            "b1206"})
 
 
-def _candidates(task: DesignTask, kept: set[str], skip: set[str], reactions: set[str]):
-    """Genes outside *kept* and *skip* (and not protected) whose deletion on top of
-    *kept* switches off one of *reactions*."""
-    rules = task.checker.rules
-    disabled = rules.disabled(kept)
-    for gene in sorted(rules.in_rules()):
-        if gene in kept or gene in skip or gene in task.protected:
-            continue
-        if rules.newly_disabled(kept, disabled, gene) & reactions:
-            yield gene
-
-
 def free_move(task: DesignTask, design: set[str]) -> tuple[list[tuple[int, float]], int]:
     """(size, minimal production) of every design the free exchange reaches, and the
     number of genes tried."""
-    rules = task.checker.rules
     own = active_reactions(min_production_flux(task, task.check(design)))
     results, tried = [], 0
-    for gene in _candidates(task, design, set(), own):
+    for gene in additions(task, design, own):
         tried += 1
         if not task.check(design | {gene}, quick=True).coupled:
             continue
-        current = design | {gene}
-        for restored in restore_order(rules, design) + [gene]:
-            if task.check(current - {restored}, quick=True).coupled:
-                current.discard(restored)
-        report = trim_deletions(task, current).report
+        report = trim_deletions(task, restore_around(task, design, gene)).report
         results.append((len(report.deletions), report.min_production))
     return results, tried
 
@@ -108,7 +91,9 @@ def swap_move(task: DesignTask, design: set[str]) -> tuple[list[tuple[int, float
             results.append((len(rest), report.min_production))
             continue
         escape = active_reactions(min_production_flux(task, report)) - own
-        for gene in _candidates(task, rest, set(pair), escape):
+        for gene in additions(task, rest, escape):
+            if gene in pair:  # restoring it is what opened the escape
+                continue
             tried += 1
             if task.check(rest | {gene}, quick=True).coupled:
                 trimmed = trim_deletions(task, rest | {gene}).report

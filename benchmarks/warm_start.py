@@ -37,7 +37,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._paired import models_frame, paired_counts, paired_runs  # noqa: E402
+from benchmarks._paired import models_frame, paired_runs, paired_summary  # noqa: E402
 from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
 from benchmarks.transfer import _data, _sample, _unseen_model  # noqa: E402
 from cobra_gdel.lp import FluxProblem  # noqa: E402
@@ -74,19 +74,14 @@ def run_model(name: str, n: int, seed: int, limit: float) -> pd.DataFrame:
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for name, part in frame.groupby("model", sort=False):
-        row, both = paired_counts(name, part)
-        rows.append({
-            **row,
-            "median_s_before": part["before_s"].median(),
-            "median_s_after": part["after_s"].median(),
-            "median_s_coupled_before": both["before_s"].median(),
-            "median_s_coupled_after": both["after_s"].median(),
-            "ratio_coupled": both["before_s"].median() / both["after_s"].median(),
-            "median_size_before": both["before_size"].median(),
-            "median_size_after": both["after_size"].median()})
-    return pd.DataFrame(rows)
+    return paired_summary(frame, lambda part, both: {
+        "median_s_before": part["before_s"].median(),
+        "median_s_after": part["after_s"].median(),
+        "median_s_coupled_before": both["before_s"].median(),
+        "median_s_coupled_after": both["after_s"].median(),
+        "ratio_coupled": both["before_s"].median() / both["after_s"].median(),
+        "median_size_before": both["before_size"].median(),
+        "median_size_after": both["after_size"].median()})
 
 
 def main(argv=None) -> None:

@@ -219,12 +219,17 @@ class CouplingChecker:
         terms = self.production_terms(target)
         if self.max_growth(deletions) + EPS < growth_lb:
             return False
+        return self._max_production(terms, growth_lb) + EPS >= production_lb  # NaN: False
+
+    def _max_production(self, terms, growth_lb: float) -> float:
+        """Maximal production with growth ≥ *growth_lb* on the current bounds (NaN when
+        infeasible)."""
         self.lp.set_constraint_bounds("growth_fix", growth_lb, None)
         try:
             high = self.lp.solve(terms, "max")
         finally:
             self.lp.set_constraint_bounds("growth_fix", None, None)
-        return high is not None and high + EPS >= production_lb
+        return math.nan if high is None else high
 
     def _production_range(self, terms, growth_lb: float, after_growth: bool = False,
                           deadline: float | None = None, need_max: bool = True
@@ -245,6 +250,7 @@ class CouplingChecker:
         finally:
             self.lp.set_constraint_bounds("growth_fix", None, None)
         return (math.nan, math.nan) if low is None or high is None else (low, high)
+
     def production_envelope(self, target, deletions: Iterable = (),
                             points: int = 20) -> pd.DataFrame:
         """Production range at fixed growth rates, from 0 to the maximal growth.
@@ -294,12 +300,7 @@ class CouplingChecker:
         rid, _scale = self.production(target)
         terms = self.production_terms(target)
         self.apply(frozenset())
-        self.lp.set_constraint_bounds("growth_fix", growth_lb, None)
-        try:  # the maximum alone: what the minimum would be does not matter here
-            high = self.lp.solve(terms, "max")
-        finally:
-            self.lp.set_constraint_bounds("growth_fix", None, None)
-        high = math.nan if high is None else high
+        high = self._max_production(terms, growth_lb)  # the maximum alone is asked
         if not high >= production_lb:  # also NaN
             name = target.id if isinstance(target, Metabolite) else target
             raise NoProductionRouteError(

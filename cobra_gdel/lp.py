@@ -345,11 +345,11 @@ class FluxProblem:
         Returns
         -------
         float or None
-            The optimal value; ``±inf`` when the objective is unbounded; None when the
-            LP is infeasible (both confirmed on a fresh basis unless *confirm* is False). Any other outcome (time
-            limit, numerical trouble) is retried on a fresh basis and then on a freshly
-            built problem; if that fails too, :class:`~cobra_gdel.exceptions.SolverError`
-            is raised. No value is ever read from a solve that did not finish optimal.
+            The optimal value; ``±inf`` if unbounded; None if infeasible (both confirmed
+            on a fresh basis unless *confirm* is False). Other outcomes (time limit,
+            numerical trouble) are retried on a fresh basis, then on a rebuilt problem,
+            then raise :class:`~cobra_gdel.exceptions.SolverError`. No value is ever
+            read from a solve that did not finish optimal.
         """
         deadline = self.deadline
         if seconds is not None:
@@ -378,8 +378,8 @@ class FluxProblem:
     def _solve(self, terms: Mapping[str, float], direction: str, primal: bool,
                deadline: float | None, confirm: bool = True) -> float | None:
         status = "unsolved"
-        quick = not confirm and not primal and self._glpk  # the primal rung (see solve)
-        for attempt in ("warm",) + ("primal",) * quick + ("fresh basis", "fresh problem"):
+        primal_rung = not confirm and not primal and self._glpk  # see solve's *confirm*
+        for attempt in ("warm",) + ("primal",) * primal_rung + ("fresh basis", "fresh problem"):
             if attempt == "fresh basis":
                 logger.info("LP status %r; retrying from a fresh basis.", status)
                 self._fresh_basis()

@@ -151,8 +151,9 @@ class DesignTask:
     clock : Clock
         The call's time budget.
     verdicts : dict
-        The task's checks so far, by the reactions they disable and their bounds:
-        :meth:`check` solves each distinct case once (shared by :meth:`with_clock`).
+        The task's checks so far, by the reactions they disable and their bounds
+        (quick ones apart), and the wild type's maximal production (``"route"``):
+        each distinct case is solved once (shared by :meth:`with_clock`).
     """
 
     model: object
@@ -221,12 +222,14 @@ class DesignTask:
         deleted = self.checker.validate_genes(deletions)
         disabled = self.checker.rules.disabled(deleted)
         key = (disabled, growth_lb, production_lb)
-        known = self.verdicts.get(key) or (self.verdicts.get(key + (quick,)) if quick else None)
+        known = self.verdicts.get(key)  # a full report also answers a quick query
+        if known is None and quick:
+            known = self.verdicts.get(key + (True,))
         if known is not None:
             return known if known.deletions == deleted else replace(known, deletions=deleted)
         report = self.checker._check(self.target, deleted, disabled, growth_lb, production_lb,
                                      quick=quick)
-        self.verdicts[key + (quick,) if quick else key] = report
+        self.verdicts[key + (True,) if quick else key] = report
         return report
 
     def require_production_route(self) -> float:

@@ -21,7 +21,7 @@ public :func:`cobra_gdel.trim` and :meth:`DeletionDesign.minimal
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .heuristics import active_reactions, min_production_flux
@@ -30,8 +30,8 @@ from .problem import Clock, DesignTask
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EXCHANGE_TOP", "TRIM_SLACK", "Trimmed", "best_first", "exchange", "prune",
-           "restore_order", "shrink", "trim_deletions"]
+__all__ = ["EXCHANGE_TOP", "TRIM_SLACK", "Trimmed", "additions", "best_first", "exchange",
+           "prune", "restore_around", "restore_order", "shrink", "trim_deletions"]
 
 #: Relative slack TrimGdel allows on the lower bounds while trimming.
 TRIM_SLACK = 0.999
@@ -239,11 +239,7 @@ def _exchange_round(task: DesignTask, report: CouplingReport, top: int) -> Coupl
     active = active_reactions(min_production_flux(task, report))
     disabled = rules.disabled(design)
     stronger, scored = [], 0
-    for gene in sorted(rules.in_rules()):
-        if gene in design or gene in task.protected:
-            continue
-        if not rules.newly_disabled(design, disabled, gene) & active:
-            continue
+    for gene in additions(task, design, active, disabled):
         if task.clock.expired("exchange"):
             break
         scored += 1
@@ -254,14 +250,35 @@ def _exchange_round(task: DesignTask, report: CouplingReport, top: int) -> Coupl
                 task.target, scored, len(stronger))
     best = report
     for _value, gene in sorted(stronger)[:top]:
-        current = design | {gene}
-        for restored in restore_order(rules, design) + [gene]:
-            if task.clock.expired("exchange"):
-                break
-            if task.check(current - {restored}, quick=True).coupled:
-                current.discard(restored)
-        trial = trim_deletions(task, current).report
+        trial = trim_deletions(task, restore_around(task, design, gene)).report
         if (len(trial.deletions), -trial.min_production) < (len(best.deletions),
                                                              -best.min_production):
             best = trial
     return best
+
+
+def additions(task: DesignTask, design: set[str], reactions: set[str],
+              disabled: frozenset[str] | None = None) -> Iterator[str]:
+    """Genes, in id order, that are not in *design* nor protected and whose deletion on
+    top of *design* switches off one of *reactions* (*disabled*: the reactions *design*
+    switches off, when known): the candidates of an exchange move."""
+    rules = task.checker.rules
+    disabled = rules.disabled(design) if disabled is None else disabled
+    for gene in sorted(rules.in_rules()):
+        if gene in design or gene in task.protected:
+            continue
+        if rules.newly_disabled(design, disabled, gene) & reactions:
+            yield gene
+
+
+def restore_around(task: DesignTask, design: set[str], gene: str) -> set[str]:
+    """*design* with *gene* added, then each of its genes (in :func:`restore_order`,
+    *gene* last) restored where the set stays coupled; stops when the task's clock
+    runs out (stage ``"exchange"``)."""
+    current = set(design) | {gene}
+    for restored in restore_order(task.checker.rules, design) + [gene]:
+        if task.clock.expired("exchange"):
+            break
+        if task.check(current - {restored}, quick=True).coupled:
+            current.discard(restored)
+    return current
