@@ -7,7 +7,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import time
 
 import cobra
 import numpy as np
@@ -255,14 +254,12 @@ def test_the_minrn_lead_stays_inside_the_callers_time_limit(monkeypatch):
     assert "gDel_minRN lead" in design.cut_short and design.coupled
 
 # -- the network predictor ---------------------------------------------------------------
-def test_network_predictor_is_deterministic_and_cheap(textbook):
+def test_network_predictor_is_deterministic(textbook):
+    # its speed is a benchmark's business (docs/benchmarks.md), not a timed test's
     predictor = make_predictor("network").fit(model=textbook)
     assert predictor.get_params() == {"levels": ("abs", 0.1, 0.5), "reweights": (0, 1),
                                       "milp_genes": 0, "weights": "unit"}
-    start = time.perf_counter()
     first = predictor.predict_proba("succ_e")
-    seconds = time.perf_counter() - start
-    assert seconds < 1.0, seconds  # textbook: a few ms; iML1515 about 0.3 s (benchmarks)
     assert first.between(0, 1).all() and first.index.tolist() == [g.id for g in textbook.genes]
     assert first["s0001"] == 0.0  # spontaneous: always kept
     # the same answer from a separate model copy scored in another order (cold starts)
