@@ -16,8 +16,8 @@ from itertools import repeat
 
 import numpy as np
 
-__all__ = ["ColumnMap", "column_indices", "column_map", "column_values", "read_basis",
-           "write_basis"]
+__all__ = ["ColumnMap", "column_indices", "column_map", "column_values", "fast_simplex",
+           "objective_value", "read_basis", "standard_basis", "write_basis"]
 
 
 def _lib():
@@ -79,3 +79,41 @@ def write_basis(prob, basis: tuple[list[int], list[int]]) -> None:
     # any() drives each map to its end (the setters return None)
     any(map(lib.glp_set_row_stat, repeat(prob, len(rows)), range(1, len(rows) + 1), rows))
     any(map(lib.glp_set_col_stat, repeat(prob, len(cols)), range(1, len(cols) + 1), cols))
+
+
+def fast_simplex(problem, primal: bool = False) -> str:
+    """Solve an optlang GLPK *problem* by the simplex without optlang's per-solve
+    re-scaling (it is scaled once per build); the dual simplex unless *primal*.
+
+    A fresh LU factorisation of the warm-start basis comes first: GLPK's updated factors
+    drift over many bound changes, and the dual simplex then reported wrong optima.
+    Returns optlang's status string (also set on *problem*).
+    """
+    run = getattr(problem, "_run_glp_simplex", None)
+    if run is None:  # a future optlang without the private helper
+        return problem.optimize()
+    problem.update()
+    import swiglpk
+
+    prob = problem.problem
+    if swiglpk.glp_bf_exists(prob) and swiglpk.glp_factorize(prob) != 0:
+        swiglpk.glp_std_basis(prob)
+    smcp = problem.configuration._smcp
+    if primal:
+        smcp.meth = swiglpk.GLP_PRIMAL
+    try:
+        status = run()
+    finally:
+        smcp.meth = swiglpk.GLP_DUALP
+    problem._status = status
+    return status
+
+
+def objective_value(prob) -> float:
+    """The objective value of the last solve of the GLPK problem *prob*."""
+    return _lib().glp_get_obj_val(prob)
+
+
+def standard_basis(prob) -> None:
+    """Set the GLPK problem *prob*'s basis to the standard one (all rows basic)."""
+    _lib().glp_std_basis(prob)

@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from optlang.interface import INFEASIBLE, OPTIMAL, TIME_LIMIT, UNBOUNDED
 from optlang.symbolics import Zero
 
-from ._glpk import ColumnMap, column_indices, column_map, column_values, read_basis, write_basis
+from ._glpk import (ColumnMap, column_indices, column_map, column_values, fast_simplex,
+                    objective_value, read_basis, standard_basis, write_basis)
 from ._highs import banner_to_stderr
 from .exceptions import SolverError
 from .modeldata import ModelData
@@ -461,34 +462,13 @@ class FluxProblem:
         return status
 
     def _fast_simplex(self, primal: bool = False) -> str:
-        """GLPK simplex without optlang's per-solve re-scaling (scaled once per build)."""
-        problem = self.problem
-        run = getattr(problem, "_run_glp_simplex", None)
-        if run is None:  # a future optlang without the private helper
-            return problem.optimize()
-        problem.update()
-        import swiglpk
-
-        # A fresh LU factorisation of the warm-start basis: GLPK's updated factors drift
-        # over many bound changes, and the dual simplex then reported wrong optima here.
-        if swiglpk.glp_bf_exists(problem.problem) and swiglpk.glp_factorize(problem.problem) != 0:
-            swiglpk.glp_std_basis(problem.problem)
-        smcp = problem.configuration._smcp
-        if primal:
-            smcp.meth = swiglpk.GLP_PRIMAL
-        try:
-            status = run()
-        finally:
-            smcp.meth = swiglpk.GLP_DUALP
-        problem._status = status
-        return status
+        """GLPK's simplex, scaled once per build (:func:`cobra_gdel._glpk.fast_simplex`)."""
+        return fast_simplex(self.problem, primal)
 
     def objective_value(self) -> float:
         """The optimal objective value of the last solve."""
         if self._glpk:
-            import swiglpk
-
-            return swiglpk.glp_get_obj_val(self.problem.problem)
+            return objective_value(self.problem.problem)
         return self.problem.objective.value
 
     def rebuild(self) -> None:
@@ -505,9 +485,7 @@ class FluxProblem:
     def _fresh_basis(self) -> None:
         self._forget_bases()
         if self._glpk:
-            import swiglpk
-
-            swiglpk.glp_std_basis(self.problem.problem)
+            standard_basis(self.problem.problem)
         else:  # no portable basis reset: a fresh problem is the reliable fallback
             self.rebuilds += 1
             self._build()
