@@ -55,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
 from cobra_gdel import check_coupling  # noqa: E402
+from cobra_gdel._highs import banner_to_stderr  # noqa: E402
 from cobra_gdel.data import data_dir  # noqa: E402
 from cobra_gdel.gpr import rule_to_dnf  # noqa: E402
 from cobra_gdel.targets import production_reaction  # noqa: E402
@@ -309,6 +310,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="write the table into docs/benchmarks.md")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    banner_to_stderr()  # HiGHS' start-up notice, off the table's stdout
     started = time.perf_counter()
     rows = [probe(*case.split(":", 1), args.share, args.time_limit) for case in args.case]
     frame = pd.DataFrame([row for row in rows if row is not None])
