@@ -13,10 +13,12 @@ threshold *g* (a share of the wild type's), a deletion set is a design when
 which implies weak growth coupling at maximal growth. Each flux that escapes (feasible
 with the set's reactions switched off, growing at least that, producing at most the
 bound) shows a set of reactions of which every design must switch off one: the flux stays
-feasible otherwise, whatever else is deleted. The *master* MILP (HiGHS) chooses the
-fewest genes such that each escape found so far loses a reaction (through the GPR rules,
-in DNF) while a growth flux of at least *g* survives (the stoichiometry and a flux switch
-per reaction the chosen genes can reach); the LPs (GLPK) look for the next escape, the
+feasible otherwise, whatever else is deleted. The *master* is the package's gDel_minRN
+MILP (``cobra_gdel.milp.MinRNProblem``, on HiGHS when installed) with its
+fewest-deletions objective: the fewest genes such that each escape found so far loses a
+reaction (through the GPR rules) while a growth flux of at least *g* that produces at
+least ``PRODUCTION_LB`` survives (every design has one); the LPs (GLPK) look for the
+next escape, the
 L1-smallest over reactions with a gene rule, and a few more with one of its reactions
 closed. When no escape is left the master's answer is a design with the fewest
 knock-outs at that threshold; until then each master optimum is a **lower bound** on it.
@@ -45,19 +47,18 @@ import time
 from pathlib import Path
 
 import cobra
-import highspy
-import numpy as np
 import pandas as pd
-from cobra.util.array import create_stoichiometric_matrix
 from optlang.symbolics import Zero
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._report import machine, markdown_table, write_section  # noqa: E402
 from cobra_gdel import check_coupling  # noqa: E402
-from cobra_gdel._highs import banner_to_stderr  # noqa: E402
 from cobra_gdel.data import data_dir  # noqa: E402
-from cobra_gdel.gpr import rule_to_dnf  # noqa: E402
+from cobra_gdel.lp import solver_interface  # noqa: E402
+from cobra_gdel.milp import MinRNProblem  # noqa: E402
+from cobra_gdel.mip import MIN_SOLVE_SECONDS  # noqa: E402
+from cobra_gdel.problem import DesignTask  # noqa: E402
 from cobra_gdel.targets import production_reaction  # noqa: E402
 
 logger = logging.getLogger("benchmarks.hitting_sets")
@@ -67,7 +68,6 @@ PRODUCTION_LB = 0.001
 MARGIN = 1e-4
 #: Flux magnitude above which a reaction belongs to an escape's support.
 SUPPORT_TOL = 1e-7
-INF = highspy.kHighsInf
 
 
 def load_model(model_id: str):
@@ -83,35 +83,32 @@ def load_model(model_id: str):
 class Search:
     """The implicit-hitting-set search of one target at one growth threshold.
 
-    The model is the probe's own copy: the target's sink stays added to it.
+    The master is the package's gDel_minRN MILP (:class:`cobra_gdel.milp.MinRNProblem`:
+    a growth flux with growth ≥ *growth* and production ≥ ``PRODUCTION_LB``, gene and
+    reaction switches from the GPR rules) with the fewest-deletions objective, the genes
+    of the cuts' reactions deletable and one row per cut; the escape LPs run on a copy
+    of the model with the target's sink.
     """
 
     def __init__(self, model, target: str, growth: float) -> None:
-        model.solver = "glpk"
-        self.model = model
+        self.task = DesignTask.create(model, target, growth_lb=GROWTH_LB,
+                                      production_lb=PRODUCTION_LB)
+        self.rules = self.task.checker.rules
+        self.interface = solver_interface(model, self.task.milp_solver)
         self.growth = growth
-        with model:
-            sink = production_reaction(model, target)
+        self.model = copy = model.copy()
+        copy.solver = "glpk"
+        with copy:
+            sink = production_reaction(copy, target)
         if sink.model is None:
-            model.add_reactions([sink])
-        self.sink = model.reactions.get_by_id(sink.id)
-        self.biomass = next(r for r in model.reactions if r.objective_coefficient)
-        self.rules = {r.id: rule_to_dnf(r.gpr) for r in model.reactions
-                      if r.gene_reaction_rule}
-        self.rules = {rid: terms for rid, terms in self.rules.items() if terms}
-        self.gene_reactions: dict[str, set[str]] = {}
-        for rid, terms in self.rules.items():
-            for gene in set().union(*terms):
-                self.gene_reactions.setdefault(gene, set()).add(rid)
+            copy.add_reactions([sink])
+        self.sink = copy.reactions.get_by_id(sink.id)
+        self.biomass = next(r for r in copy.reactions if r.objective_coefficient)
+        self.ruled = [copy.reactions.get_by_id(rid) for rid in self.rules.rules]
+        self.l1 = {var: 1.0 for r in self.ruled for var in (r.forward_variable,
+                                                             r.reverse_variable)}
         self.cuts: list[frozenset[str]] = []
-        self.stoich = create_stoichiometric_matrix(model, array_type="lil").tocsr()
-        self.index = {r.id: i for i, r in enumerate(model.reactions)}
         self.seconds = {"lp": 0.0, "master": 0.0}
-
-    def disabled(self, genes) -> list[str]:
-        """Reactions whose rule the deletion of *genes* makes false."""
-        genes = set(genes)
-        return [rid for rid, terms in self.rules.items() if all(t & genes for t in terms)]
 
     def escape(self, closed) -> frozenset[str] | None:
         """Reactions with a rule of the L1-smallest escape with *closed* switched off."""
@@ -123,14 +120,10 @@ class Search:
             self.sink.bounds = (min(self.sink.lower_bound, PRODUCTION_LB), PRODUCTION_LB)
             objective = self.model.problem.Objective(Zero, direction="min", sloppy=True)
             self.model.objective = objective
-            objective.set_linear_coefficients({
-                var: 1.0 for rid in self.rules for var in (
-                    self.model.reactions.get_by_id(rid).forward_variable,
-                    self.model.reactions.get_by_id(rid).reverse_variable)})
+            objective.set_linear_coefficients(self.l1)
             value = self.model.slim_optimize(error_value=float("nan"))
             support = None if value != value else frozenset(
-                rid for rid in self.rules
-                if abs(self.model.reactions.get_by_id(rid).flux) > SUPPORT_TOL)
+                r.id for r in self.ruled if abs(r.flux) > SUPPORT_TOL)
         self.seconds["lp"] += time.perf_counter() - start
         return support
 
@@ -146,7 +139,7 @@ class Search:
 
     def add_cuts(self, genes, extra: int) -> bool:
         """Add the escape of *genes* and up to *extra* more; False when none is left."""
-        closed = self.disabled(genes)
+        closed = sorted(self.rules.disabled(genes))
         support = self.escape(closed)
         if support is None:
             return False
@@ -157,7 +150,7 @@ class Search:
         more = list(closed)
         for _ in range(extra):
             more.append(min(support - set(more), key=lambda rid: (
-                min(len(t) for t in self.rules[rid]), rid), default=None))
+                min(len(t) for t in self.rules.rules[rid]), rid), default=None))
             if more[-1] is None:
                 break
             support = self.escape(more)
@@ -169,7 +162,7 @@ class Search:
     def run(self, seconds: float, extra: int = 3) -> dict:
         """Rounds of master and escape LPs until no escape is left or *seconds* pass."""
         start = time.perf_counter()
-        genes: list[str] = []
+        genes: frozenset[str] = frozenset()
         bound, rounds = 0, 0
         while time.perf_counter() - start < seconds:
             rounds += 1
@@ -183,90 +176,22 @@ class Search:
         return dict(rounds=rounds, design=None, bound=bound,
                     seconds=time.perf_counter() - start)
 
-    def master(self, seconds: float) -> list[str] | None:
-        """The fewest genes that hit every cut and keep a growth flux (None: no answer)."""
-        genes = sorted({g for rid in set().union(*self.cuts) for t in self.rules[rid]
-                        for g in t})
-        rows = _Rows()
-        n = len(self.model.reactions)
-        lower = [r.lower_bound for r in self.model.reactions]
-        upper = [r.upper_bound for r in self.model.reactions]
-        lower[self.index[self.biomass.id]] = max(lower[self.index[self.biomass.id]],
-                                                 self.growth)
-        for i in range(self.stoich.shape[0]):
-            row = self.stoich.getrow(i)
-            rows.add(dict(zip(row.indices.tolist(), row.data.tolist())), 0.0, 0.0)
-        x = {g: n + k for k, g in enumerate(genes)}
-        columns = n + len(genes)
-        switch = {}
-        reactions = sorted({rid for g in genes for rid in self.gene_reactions[g]})
-        for rid in reactions:
-            terms = self.rules[rid]
-            if not all(t & x.keys() for t in terms):
-                continue  # a term without a chosen gene keeps the reaction on
-            z, columns = columns, columns + 1
-            switch[rid] = z
-            us = list(range(columns, columns + len(terms)))
-            columns += len(terms)
-            for u, term in zip(us, terms):
-                hits = [x[g] for g in term if g in x]
-                for col in hits:
-                    rows.add({u: 1.0, col: -1.0}, 0.0, INF)  # u ≥ x
-                rows.add({u: 1.0, **{col: -1.0 for col in hits}}, -INF, 0.0)  # u ≤ Σ x
-                rows.add({z: 1.0, u: -1.0}, -INF, 0.0)  # z ≤ u
-            rows.add({z: 1.0, **{u: -1.0 for u in us}}, 1.0 - len(us), INF)  # z ≥ Σu − T + 1
-            v = self.index[rid]
-            if upper[v] > 0:
-                rows.add({v: 1.0, z: upper[v]}, -INF, upper[v])  # v ≤ ub (1 − z)
-            if lower[v] < 0:
-                rows.add({v: 1.0, z: lower[v]}, lower[v], INF)  # v ≥ lb (1 − z)
-        for cut in self.cuts:
-            rows.add({switch[rid]: 1.0 for rid in cut}, 1.0, INF)
-        col_lower = np.array(lower + [0.0] * (columns - n))
-        col_upper = np.array(upper + [1.0] * (columns - n))
-        cost = np.zeros(columns)
-        cost[n:n + len(genes)] = 1.0
-        kinds = set(switch.values()) | set(x.values())
+    def master(self, seconds: float) -> frozenset[str] | None:
+        """The fewest genes that switch off a reaction of every cut while a growth flux
+        of at least the threshold survives (None: no optimum within *seconds*)."""
         start = time.perf_counter()
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("time_limit", max(seconds, 0.1))
-        h.setOptionValue("mip_feasibility_tolerance", 1e-9)
-        h.addVars(columns, col_lower, col_upper)
-        h.changeColsCost(columns, np.arange(columns, dtype=np.int32), cost)
-        integer = np.array(sorted(kinds), dtype=np.int32)
-        h.changeColsIntegrality(len(integer), integer,
-                                np.array([highspy.HighsVarType.kInteger] * len(integer)))
-        rows.into(h)
-        h.run()
+        deletable = frozenset().union(*(self.rules.rule_genes(rid) for cut in self.cuts
+                                        for rid in cut))
+        milp = MinRNProblem(self.task, deletable, self.interface)
+        milp.require_growth(self.growth)
+        milp.set_fewest_deletions_objective()
+        switch = {rid: sw.col for sw in milp.switches for rid in sw.reactions}
+        for cut in self.cuts:  # Σ (1 − z) ≥ 1 over the cut's switches (z = 1: on)
+            cols = {switch[rid] for rid in cut}
+            milp.backend.add_row({col: -1.0 for col in cols}, lb=1.0 - len(cols))
+        outcome = milp.solve(max(seconds, MIN_SOLVE_SECONDS))
         self.seconds["master"] += time.perf_counter() - start
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None
-        values = h.getSolution().col_value
-        return [g for g, col in x.items() if values[col] > 0.5]
-
-
-class _Rows:
-    """Rows of a HiGHS model collected as (coefficients, lower, upper), added in one call."""
-
-    def __init__(self) -> None:
-        self.lower: list[float] = []
-        self.upper: list[float] = []
-        self.starts: list[int] = []
-        self.indices: list[int] = []
-        self.values: list[float] = []
-
-    def add(self, coefs: dict[int, float], lower: float, upper: float) -> None:
-        self.starts.append(len(self.indices))
-        self.indices.extend(coefs)
-        self.values.extend(coefs.values())
-        self.lower.append(lower)
-        self.upper.append(upper)
-
-    def into(self, h) -> None:
-        h.addRows(len(self.lower), np.array(self.lower), np.array(self.upper),
-                  len(self.indices), np.array(self.starts, dtype=np.int32),
-                  np.array(self.indices, dtype=np.int32), np.array(self.values))
+        return milp.decode()[0] if outcome == "optimal" else None
 
 
 def probe(model_id: str, target: str, share: float, seconds: float) -> dict | None:
@@ -283,7 +208,7 @@ def probe(model_id: str, target: str, share: float, seconds: float) -> dict | No
     free = set(first or ()) - set(blocking)
     row = dict(model=model_id, target=target, growth=round(growth, 4),
                escape_reactions=len(first or ()), no_design_closes=len(blocking),
-               cut_genes=len({g for rid in free for t in search.rules[rid] for g in t}))
+               cut_genes=len(frozenset().union(*map(search.rules.rule_genes, free))))
     result = search.run(seconds)
     row.update(rounds=result["rounds"], cuts=len(search.cuts),
                lp_s=round(search.seconds["lp"], 1), master_s=round(search.seconds["master"], 1),
@@ -292,7 +217,7 @@ def probe(model_id: str, target: str, share: float, seconds: float) -> dict | No
     if design is None:
         row.update(design="—", coupled="", min_prod=float("nan"))
         return row
-    report = check_coupling(load_model(model_id), target, design, growth_lb=GROWTH_LB,
+    report = check_coupling(model, target, design, growth_lb=GROWTH_LB,  # left unchanged
                             production_lb=PRODUCTION_LB)
     row.update(design=" ".join(sorted(design)) or "(none)", coupled=report.coupled,
                min_prod=round(report.min_production, 3))
@@ -310,7 +235,6 @@ def main(argv: list[str] | None = None) -> None:
                         help="write the table into docs/benchmarks.md")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    banner_to_stderr()  # HiGHS' start-up notice, off the table's stdout
     started = time.perf_counter()
     rows = [probe(*case.split(":", 1), args.share, args.time_limit) for case in args.case]
     frame = pd.DataFrame([row for row in rows if row is not None])

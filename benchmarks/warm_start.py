@@ -44,7 +44,6 @@ from cobra_gdel.lp import FluxProblem  # noqa: E402
 from cobra_gdel.predict import predict_deletions  # noqa: E402
 
 
-
 def _model_and_targets(name: str, n: int, seed: int):
     if name == "salmonella":
         model, pool, _how = _unseen_model("salmonella", n, seed)
